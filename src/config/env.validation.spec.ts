@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppConfig } from './app-config';
+import { ConfigError, environmentVariableNames, validateEnvironment } from './env.validation';
+
+describe('environment validation', () => {
+  it('starts with defaults that point at PostgreSQL and Redis on localhost', () => {
+    const config = AppConfig.load({});
+    expect(config.app).toMatchObject({ role: 'all', runsApi: true, runsWorker: true, port: 3000 });
+    expect(config.database.url).toBe('postgresql://postgres@127.0.0.1:5432/threadline');
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(validateEnvironment({ PORT: '' }).PORT).toBe(3000);
+  });
+
+  it('converts numbers and booleans', () => {
+    const env = validateEnvironment({ PORT: '8080', DOCS_ENABLED: 'false', TRUST_PROXY: '1' });
+    expect(env).toMatchObject({ PORT: 8080, DOCS_ENABLED: false, TRUST_PROXY: true });
+  });
+
+  it('names every bad variable and what it was given', () => {
+    let error: unknown;
+    try {
+      validateEnvironment({ PORT: 'eighty', APP_ROLE: 'both', REDIS_URL: 'localhost:6379' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain('PORT');
+    expect(message).toContain('"eighty"');
+    expect(message).toContain('APP_ROLE must be one of: api, worker, all (got "both")');
+    expect(message).toContain('REDIS_URL must be a redis:// or rediss:// URL');
+    expect((error as ConfigError).problems).toHaveLength(3);
+  });
+
+  it('never prints a secret it rejects', () => {
+    expect(() => validateEnvironment({ API_BOOTSTRAP_KEY: 'short-secret' })).toThrow(
+      /API_BOOTSTRAP_KEY.*\(got "\*\*\*"\)/,
+    );
+  });
+
+  it('derives the roles a process runs from APP_ROLE', () => {
+    expect(AppConfig.load({ APP_ROLE: 'api' }).app).toMatchObject({ runsApi: true, runsWorker: false });
+    expect(AppConfig.load({ APP_ROLE: 'worker' }).app).toMatchObject({ runsApi: false, runsWorker: true });
+  });
+
+  it('documents every variable in .env.example, and nothing else', () => {
+    const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
+    const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();
+    expect(documented).toEqual(environmentVariableNames());
+  });
+});
