@@ -1,0 +1,82 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { AppConfig } from '@/config';
+import { AppModule } from '@/app.module';
+import { toErrorBody } from '@/infra/http/all-exceptions.filter';
+import { setupDocs } from '@/infra/http/docs';
+import { LifecycleService } from '@/infra/http/lifecycle.service';
+import { ServiceUnavailableError } from '@/infra/errors/domain-error';
+import { TraceContext } from '@/infra/logging/trace-context';
+import { projectRoot } from '@/infra/project-root';
+import { MetricsService } from '@/infra/metrics/metrics.service';
+import { createValidationPipe } from '@/infra/http/validation';
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** JSON bodies up to 32 MB: an inline campaign of 100,000 recipients fits. */
+const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Builds the application for `config` (everything but listening and signal handling, which main.ts adds), so
+ * tests start exactly what production runs.
+ */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    trustProxy: config.app.trustProxy,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // A caller's X-Request-Id is kept (when sane) so logs can be joined across systems; else a new UUID.
+    genReqId: (req: IncomingMessage) => {
+      const incoming = req.headers['x-request-id'];
+      const id = typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+      (req as { id?: string }).id = id;
+      return id;
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(PinoNestLogger));
+  app.flushLogs();
+  app.useGlobalPipes(createValidationPipe());
+
+  const lifecycle = app.get(LifecycleService);
+  const httpDuration = app.get(MetricsService).histogram({
+    name: 'threadline_http_request_duration_seconds',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    TraceContext.enter({ traceId: request.id });
+    if (lifecycle.isDraining && !request.url.startsWith('/health')) {
+      const body = toErrorBody(
+        new ServiceUnavailableError('the service is shutting down; retry on another instance'),
+        request.id,
+      );
+      void reply.code(503).header('connection', 'close').header('retry-after', '1').send(body);
+      return;
+    }
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+
+  if (config.app.docsEnabled && config.app.runsApi) setupDocs(app, packageVersion());
+  await app.init();
+  return app;
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}

@@ -1,0 +1,62 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Job, JobsOptions, Queue } from 'bullmq';
+import { RedisService } from '@/infra/redis/redis.service';
+import { TraceContext } from '@/infra/logging/trace-context';
+import { DEFAULT_JOB_OPTIONS, JOB_QUEUE, JobName, JobPayloads, QueueName } from './queue.constants';
+
+type PayloadInput<N extends JobName> = Omit<JobPayloads[N], 'traceId'>;
+
+/**
+ * Producer side of every queue. Static queues come from @nestjs/bullmq; queues created at run time (one per CXone
+ * account) are created here on first use. The current trace id is added to every payload.
+ */
+@Injectable()
+export class QueueService implements OnApplicationShutdown {
+  private readonly dynamicQueues = new Map<string, Queue>();
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly redis: RedisService,
+  ) {}
+
+  /** Adds a job to the static queue its name belongs to. */
+  add<N extends JobName>(name: N, payload: PayloadInput<N>, options: JobsOptions = {}): Promise<Job> {
+    return this.staticQueue(JOB_QUEUE[name]).add(name, this.traced(payload), { ...DEFAULT_JOB_OPTIONS, ...options });
+  }
+
+  /** Adds jobs in one pipeline to `queue` (static or run-time). Not atomic: use deterministic job ids. */
+  async addBulk<N extends JobName>(
+    queue: Queue,
+    name: N,
+    jobs: Array<{ payload: PayloadInput<N>; options?: JobsOptions }>,
+  ): Promise<void> {
+    if (jobs.length === 0) return;
+    await queue.addBulk(
+      jobs.map((j) => ({ name, data: this.traced(j.payload), opts: { ...DEFAULT_JOB_OPTIONS, ...j.options } })),
+    );
+  }
+
+  staticQueue(name: QueueName): Queue {
+    return this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+  }
+
+  /** A queue created at run time (e.g. `dispatch-<accountId>`), shared by every caller in this process. */
+  dynamicQueue(name: string): Queue {
+    let queue = this.dynamicQueues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.redis.bullConnectionOptions(), prefix: this.redis.prefix });
+      this.dynamicQueues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.dynamicQueues.values()].map((q) => q.close()));
+  }
+
+  private traced<T extends object>(payload: T): T & { traceId: string } {
+    return { ...payload, traceId: TraceContext.traceIdOrNew() };
+  }
+}

@@ -1,0 +1,113 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job, UnrecoverableError, Worker, WorkerOptions } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppConfig } from '@/config';
+import { TraceContext } from '@/infra/logging/trace-context';
+import { MetricsService } from '@/infra/metrics/metrics.service';
+import { RedisService } from '@/infra/redis/redis.service';
+import { JobRegistry } from './job-registry';
+import { JOB_QUEUE, JOB_SCHEDULES, QUEUE_WORKER_OPTIONS, QueueName } from './queue.constants';
+import { QueueService } from './queue.service';
+
+/**
+ * Runs the consumers in the worker role: one BullMQ Worker per static queue at start-up, plus the run-time queues
+ * other modules ask for (one per CXone account). Each job runs inside its trace, through the handler the JobRegistry
+ * found for its name. On shutdown, workers stop taking jobs and active jobs get until the deadline to finish; jobs
+ * still running after it are left to BullMQ's stall check, which puts them back on the queue.
+ */
+@Injectable()
+export class WorkerManager implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WorkerManager.name);
+  private readonly workers = new Map<string, Worker>();
+  private stopping = false;
+  private readonly jobDuration;
+  private readonly jobsFinished;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly redis: RedisService,
+    private readonly registry: JobRegistry,
+    private readonly queues: QueueService,
+    metrics: MetricsService,
+  ) {
+    this.jobDuration = metrics.histogram({
+      name: 'threadline_job_duration_seconds',
+      help: 'Time spent running a job handler',
+      labelNames: ['queue', 'job'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    });
+    this.jobsFinished = metrics.counter({
+      name: 'threadline_jobs_total',
+      help: 'Jobs finished, by outcome (completed, failed)',
+      labelNames: ['queue', 'job', 'outcome'],
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.app.runsWorker) return;
+    for (const queue of Object.values(QueueName)) this.start(queue, QUEUE_WORKER_OPTIONS[queue]);
+    for (const schedule of JOB_SCHEDULES) {
+      await this.queues
+        .staticQueue(JOB_QUEUE[schedule.name])
+        .upsertJobScheduler(schedule.id, { every: schedule.everyMs }, { name: schedule.name, data: {} });
+    }
+  }
+
+  /** Starts (once) a worker for `queueName`. Returns the running worker. */
+  start(queueName: string, options: Partial<WorkerOptions> & { concurrency: number }): Worker {
+    const existing = this.workers.get(queueName);
+    if (existing) return existing;
+    if (this.stopping) throw new Error(`cannot start a worker for ${queueName} while shutting down`);
+    const worker = new Worker(queueName, (job, token) => this.run(queueName, job, token), {
+      connection: this.redis.bullConnectionOptions(),
+      prefix: this.redis.prefix,
+      ...options,
+    });
+    worker.on('error', (err) => this.logger.error(`worker ${queueName}: ${err.message}`));
+    worker.on('failed', (job, err) => {
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        this.logger.warn({ jobId: job.id, job: job.name, err: err.message }, `job failed for good`);
+      }
+    });
+    this.workers.set(queueName, worker);
+    this.logger.log(`worker started for queue ${queueName} (concurrency ${options.concurrency})`);
+    return worker;
+  }
+
+  worker(queueName: string): Worker | undefined {
+    return this.workers.get(queueName);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.workers.size === 0) return;
+    const deadlineMs = Math.max(1000, this.config.app.shutdownTimeoutMs - 3000);
+    const workers = [...this.workers.values()];
+    this.logger.log(`stopping ${workers.length} workers; active jobs have ${deadlineMs} ms to finish`);
+    const closed = Promise.all(workers.map((w) => w.close()));
+    const finished = await Promise.race([closed.then(() => true), sleep(deadlineMs, false, { ref: false })]);
+    if (!finished) {
+      this.logger.warn('shutdown deadline reached; jobs still running will be retried after their lock expires');
+      await Promise.all(workers.map((w) => w.close(true)));
+    }
+  }
+
+  private async run(queueName: string, job: Job, token?: string): Promise<unknown> {
+    const handler = this.registry.get(job.name);
+    if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);
+    const traceId = (job.data as { traceId?: string } | undefined)?.traceId ?? `job-${job.id ?? 'unknown'}`;
+    return TraceContext.run({ traceId }, async () => {
+      const stop = this.jobDuration.startTimer({ queue: queueName, job: job.name });
+      try {
+        const result = await handler.fn(job, token);
+        this.jobsFinished.inc({ queue: queueName, job: job.name, outcome: 'completed' });
+        return result;
+      } catch (err) {
+        this.jobsFinished.inc({ queue: queueName, job: job.name, outcome: 'failed' });
+        throw err;
+      } finally {
+        stop();
+      }
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { NotFoundError } from '@/infra/errors/domain-error';
+import { Public, RequireScopes } from './auth.decorators';
+import { ApiKeysService } from './api-keys.service';
+import { ApiKeyResponse, BootstrapApiKeyDto, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
+
+@ApiTags('API keys')
+@Controller('api/v1/api-keys')
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @Post()
+  @ApiBearerAuth()
+  @RequireScopes('keys:admin')
+  @ApiOperation({ summary: 'Create an API key; the secret is in the answer only' })
+  @ApiCreatedResponse({ type: CreatedApiKeyResponse })
+  create(@Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
+    return this.apiKeys.create(dto);
+  }
+
+  @Get()
+  @ApiBearerAuth()
+  @RequireScopes('keys:admin')
+  @ApiOperation({ summary: 'List API keys (never their secrets)' })
+  @ApiOkResponse({ type: ApiKeyResponse, isArray: true })
+  list(): Promise<ApiKeyResponse[]> {
+    return this.apiKeys.list();
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @RequireScopes('keys:admin')
+  @ApiOperation({ summary: 'Revoke an API key' })
+  @ApiNoContentResponse()
+  async revoke(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+    if (!(await this.apiKeys.revoke(id))) throw new NotFoundError(`no API key ${id}`);
+  }
+
+  @Post('bootstrap')
+  @Public()
+  @ApiOperation({
+    summary: 'Create the first admin key with the bootstrap key from API_BOOTSTRAP_KEY',
+    description: 'Works only while no usable key holds `admin` or `keys:admin`.',
+  })
+  @ApiHeader({ name: 'X-Bootstrap-Key', required: true })
+  @ApiCreatedResponse({ type: CreatedApiKeyResponse })
+  bootstrap(
+    @Headers('x-bootstrap-key') bootstrapKey: string | undefined,
+    @Body() dto: BootstrapApiKeyDto,
+  ): Promise<CreatedApiKeyResponse> {
+    return this.apiKeys.bootstrap(bootstrapKey, dto.name);
+  }
+}

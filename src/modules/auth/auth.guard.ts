@@ -1,0 +1,58 @@
+import { CanActivate, ExecutionContext, Injectable, Type } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard as PassportAuthGuard, IAuthGuard } from '@nestjs/passport';
+import { UnauthenticatedError } from '@/infra/errors/domain-error';
+import { API_KEY_STRATEGY } from './api-key.strategy';
+import { AUTH_STRATEGY, IS_PUBLIC, REQUIRED_SCOPES } from './auth.decorators';
+import { MissingScopeError } from './auth.errors';
+import type { Principal } from './principal';
+import { missingScopes, Scope } from './scopes';
+
+/**
+ * The one global guard, deny by default: a route is open only with @Public(); otherwise the caller must pass the
+ * route's Passport strategy (admin API keys unless @AuthStrategy says otherwise) and hold every @RequireScopes scope.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly passportGuards = new Map<string, IAuthGuard>();
+
+  constructor(private readonly reflector: Reflector) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets)) return true;
+
+    const strategy = this.reflector.getAllAndOverride<string | undefined>(AUTH_STRATEGY, targets) ?? API_KEY_STRATEGY;
+    await this.passportGuard(strategy).canActivate(context);
+
+    const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
+    const required = this.reflector.getAllAndMerge<Scope[]>(REQUIRED_SCOPES, targets);
+    if (principal?.kind === 'api-key') {
+      const missing = missingScopes(principal.scopes, required);
+      if (missing.length > 0) throw new MissingScopeError(missing, required);
+    }
+    return true;
+  }
+
+  private passportGuard(strategy: string): IAuthGuard {
+    let guard = this.passportGuards.get(strategy);
+    if (!guard) {
+      guard = new (strategyGuard(strategy))();
+      this.passportGuards.set(strategy, guard);
+    }
+    return guard;
+  }
+}
+
+/** A Passport guard that reports failures as our typed 401 instead of Passport's bare UnauthorizedException. */
+function strategyGuard(strategy: string): Type<IAuthGuard> {
+  class StrategyGuard extends PassportAuthGuard(strategy) {
+    override handleRequest<TUser>(err: unknown, user: TUser, info: unknown): TUser {
+      if (err) throw err instanceof Error ? err : new UnauthenticatedError('authentication failed');
+      if (!user) throw new UnauthenticatedError(info instanceof Error ? info.message : 'authentication required');
+      return user;
+    }
+  }
+  return StrategyGuard;
+}

@@ -1,0 +1,97 @@
+import type { Redis } from 'ioredis';
+import { RateLimitWaitTooLongError, RedisRateLimiter } from '@/infra/rate-limit/rate-limiter';
+import { maxInSlidingWindow } from '@/infra/rate-limit/window-stats';
+import { compiled, ROOT, spawnNode } from '@test/helpers/process';
+import { deleteKeys, testRedis, testRedisPrefix } from '@test/helpers/redis';
+import { TEST_REDIS_URL } from '@test/helpers/test-env';
+import { join } from 'node:path';
+
+describe('RedisRateLimiter', () => {
+  let redis: Redis;
+  let prefix: string;
+  let limiter: RedisRateLimiter;
+
+  beforeAll(() => {
+    redis = testRedis();
+    prefix = testRedisPrefix();
+    limiter = new RedisRateLimiter(redis, prefix);
+  });
+  afterAll(async () => {
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('never starts more than the limit in any sliding window, even when callers arrive all at once', async () => {
+    const starts = await Promise.all(
+      Array.from({ length: 60 }, () => limiter.acquire('burst', { limit: 20, spacingMs: 0 })),
+    );
+
+    const slots = starts.map((s) => s.startsAtMs);
+    expect(maxInSlidingWindow(slots, 1000)).toBe(20);
+    // With spacing 0 the first 20 start together; the next 20 only once a whole window (plus margin) has passed.
+    const sorted = [...slots].sort((a, b) => a - b);
+    expect(sorted[20] - sorted[0]).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('spreads the budget evenly by default (windowMs / limit apart)', async () => {
+    const starts = await Promise.all(Array.from({ length: 30 }, () => limiter.acquire('even', { limit: 100 })));
+    const sorted = starts.map((s) => s.startsAtMs).sort((a, b) => a - b);
+    const gaps = sorted.slice(1).map((t, i) => t - sorted[i]);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(10 - 0.001);
+  });
+
+  it('keeps the bound across several processes sharing one Redis', async () => {
+    const script = join(ROOT, 'test', 'fixtures', 'limiter-process.cjs');
+    compiled('src/infra/rate-limit/rate-limiter.js');
+    const procs = Array.from({ length: 4 }, () =>
+      spawnNode(script, [TEST_REDIS_URL, prefix, 'shared', '50', '25', '10'], {}),
+    );
+    const outputs = await Promise.all(
+      procs.map(async (p) => {
+        const exit = await p.exited;
+        if (exit.code !== 0) throw new Error(`limiter process failed:\n${p.output()}`);
+        return JSON.parse(p.output()) as { slots: number[]; proceeded: number[] };
+      }),
+    );
+
+    const slots = outputs.flatMap((o) => o.slots);
+    expect(slots).toHaveLength(100);
+    expect(maxInSlidingWindow(slots, 1000)).toBeLessThanOrEqual(50);
+  });
+
+  it('reserves nothing and says how long to wait when the next slot is too far away', async () => {
+    await limiter.acquire('far', { limit: 1, windowMs: 10_000 });
+    const error = await limiter
+      .acquire('far', { limit: 1, windowMs: 10_000 }, { maxWaitMs: 100 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitWaitTooLongError);
+    expect((error as RateLimitWaitTooLongError).retryAfterMs).toBeGreaterThan(9000);
+    expect(await redis.zcard(`${prefix}:ratelimit:far:slots`)).toBe(1);
+  });
+
+  it('starts nothing while blocked (a 429 with Retry-After)', async () => {
+    const before = await limiter.reserve('blocked', { limit: 50 }, 10_000);
+    await limiter.block('blocked', 500);
+    expect(await limiter.blockedForMs('blocked')).toBeGreaterThan(400);
+
+    const after = await limiter.reserve('blocked', { limit: 50 }, 10_000);
+
+    expect(after.startsAtMs - before.startsAtMs).toBeGreaterThanOrEqual(480);
+  });
+
+  it('applies a changed limit at once', async () => {
+    const fast = await Promise.all(
+      Array.from({ length: 10 }, () => limiter.reserve('changing', { limit: 10, spacingMs: 0 }, 10_000)),
+    );
+    const slow = await Promise.all(
+      Array.from({ length: 4 }, () => limiter.reserve('changing', { limit: 2, spacingMs: 0 }, 10_000)),
+    );
+    const slowSlots = slow.map((s) => s.startsAtMs);
+    expect(maxInSlidingWindow(slowSlots, 1000)).toBe(2);
+    expect(maxInSlidingWindow([...fast.map((s) => s.startsAtMs), ...slowSlots], 1000)).toBeLessThanOrEqual(10);
+  });
+
+  it('refuses a limit below 1', async () => {
+    await expect(limiter.reserve('bad', { limit: 0 }, 1000)).rejects.toThrow(RangeError);
+  });
+});
