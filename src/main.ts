@@ -4,6 +4,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig, ConfigError } from '@/config';
 import { createApp } from '@/bootstrap';
 import { LifecycleService } from '@/infra/http/lifecycle.service';
+import { SimulatorJsonLogger } from '@/simulator/json-logger';
+import { createSimulatorApp } from '@/simulator/simulator.app';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -16,17 +18,28 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Without a CXone tenant, `npm start` plays CXone itself: the simulator listens first, so the first sends find it.
+  const simulator = config.simulator.embedded ? await startEmbeddedSimulator(config) : undefined;
   const app = await createApp(config);
-  installShutdown(app, config);
+  installShutdown(app, config, simulator);
   await app.listen({ port: config.app.port, host: config.app.host });
   new Logger('Main').log(`Threadline (${config.app.role}) listening on ${await app.getUrl()}`);
+}
+
+async function startEmbeddedSimulator(config: AppConfig): Promise<NestFastifyApplication> {
+  const simulator = await createSimulatorApp(config, { logger: new SimulatorJsonLogger(config.log.level) });
+  await simulator.listen({ port: config.simulator.port, host: config.simulator.host });
+  new Logger('Main').log(
+    `no CXone tenant configured: the CXone simulator runs in this process on ${await simulator.getUrl()}`,
+  );
+  return simulator;
 }
 
 /**
  * SIGTERM/SIGINT: turn new requests away and report not-ready, let workers finish their active jobs (or hand them
  * back to the queue), close HTTP, then pools. A second signal or the deadline forces the exit.
  */
-function installShutdown(app: NestFastifyApplication, config: AppConfig): void {
+function installShutdown(app: NestFastifyApplication, config: AppConfig, simulator?: NestFastifyApplication): void {
   const logger = new Logger('Shutdown');
   let shuttingDown = false;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -43,6 +56,7 @@ function installShutdown(app: NestFastifyApplication, config: AppConfig): void {
     }, config.app.shutdownTimeoutMs).unref();
     app
       .close()
+      .then(() => simulator?.close())
       .then(() => {
         logger.log('shutdown complete');
         process.exit(0);

@@ -1,4 +1,26 @@
+import { createHash } from 'node:crypto';
 import { AppRole, EnvironmentVariables, LogLevel, validateEnvironment } from './env.validation';
+
+/** How to reach and authenticate with one CXone tenant (the default account comes from the environment). */
+export interface CxoneAccountSettings {
+  name: string;
+  /** PASSWORD: platform token, password grant (access key) with Basic client auth. CLIENT_CREDENTIALS: the variant. */
+  authMode: 'PASSWORD' | 'CLIENT_CREDENTIALS';
+  /** Issuer for discovery (/.well-known/openid-configuration, /.well-known/cxone-configuration). */
+  issuerUrl: string | null;
+  /** Explicit DFO base (…/dfo/3.0); skips the cxone-configuration lookup. */
+  apiBaseUrl: string | null;
+  /** Explicit token endpoint; skips the openid-configuration lookup. */
+  tokenUrl: string | null;
+  /** How the DFO base is built from cxone-configuration: {area}, {domain}, {api_endpoint}. */
+  dfoBaseTemplate: string;
+  clientId: string;
+  clientSecret: string;
+  accessKeyId: string | null;
+  accessKeySecret: string | null;
+  /** Contract rate for DFO calls, requests per second across every worker. */
+  rateLimitPerSecond: number;
+}
 
 /**
  * Typed, validated configuration, built once at boot from the environment. Inject it by class:
@@ -28,6 +50,51 @@ export class AppConfig {
   readonly redis: { url: string; prefix: string };
   readonly auth: { bootstrapKey: string | undefined };
   readonly metrics: { token: string | undefined };
+  readonly cxone: {
+    /** A real tenant is configured (CXONE_CLIENT_ID); otherwise the default account is the simulator. */
+    tenantConfigured: boolean;
+    defaultAccount: CxoneAccountSettings;
+    timeoutMs: number;
+    /** Name of the recipients array in outbound bodies (disputed in public sources). */
+    recipientsField: 'recipients' | 'endUserRecipients';
+    /** Send a stable top-level idOnExternalPlatform with outbound messages [inferred]. */
+    sendMessageId: boolean;
+  };
+  readonly dispatch: {
+    /** 32-byte key for CXone credentials at rest (a fixed development key when unset outside production). */
+    credentialsKey: Buffer;
+    credentialsKeyIsDevelopmentDefault: boolean;
+    concurrency: number;
+    maxAttempts: number;
+    maxRateLimited: number;
+    rateLimitMarginMs: number;
+    sweeperIntervalMs: number;
+    /** A send job whose worker stops renewing its lock (crash, SIGKILL) runs again elsewhere after about this long. */
+    lockDurationMs: number;
+  };
+  readonly simulator: {
+    /** Run the simulator inside this process (npm start without a tenant). */
+    embedded: boolean;
+    host: string;
+    port: number;
+    /** Where Threadline reaches the simulator. */
+    url: string;
+    tenantId: string;
+    clientId: string;
+    clientSecret: string;
+    accessKeyId: string;
+    accessKeySecret: string;
+    tokenTtlSeconds: number;
+    outboundRatePerSecond: number;
+    latencyMs: number;
+    retryAfterFormat: 'seconds' | 'http-date';
+    dedupeMessages: boolean;
+    /** The BYOC middleware the simulated CXone calls (token, agent replies, typing). */
+    middlewareUrl: string;
+    middlewareClientId: string;
+    middlewareClientSecret: string;
+    controlToken: string | undefined;
+  };
 
   constructor(env: EnvironmentVariables) {
     this.app = {
@@ -51,6 +118,78 @@ export class AppConfig {
     this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
     this.auth = { bootstrapKey: env.API_BOOTSTRAP_KEY };
     this.metrics = { token: env.METRICS_TOKEN };
+
+    this.dispatch = {
+      credentialsKey: env.CREDENTIALS_ENCRYPTION_KEY
+        ? Buffer.from(env.CREDENTIALS_ENCRYPTION_KEY, env.CREDENTIALS_ENCRYPTION_KEY.length === 64 ? 'hex' : 'base64')
+        : createHash('sha256').update('threadline development credentials key (not for production)').digest(),
+      credentialsKeyIsDevelopmentDefault: !env.CREDENTIALS_ENCRYPTION_KEY,
+      concurrency: env.DISPATCH_CONCURRENCY,
+      maxAttempts: env.DISPATCH_MAX_ATTEMPTS,
+      maxRateLimited: env.DISPATCH_MAX_RATE_LIMITED,
+      rateLimitMarginMs: env.RATE_LIMIT_MARGIN_MS,
+      sweeperIntervalMs: env.SWEEPER_INTERVAL_MS,
+      lockDurationMs: env.DISPATCH_LOCK_DURATION_MS,
+    };
+
+    const simulatorUrl = (env.SIMULATOR_URL ?? `http://127.0.0.1:${env.SIMULATOR_PORT}`).replace(/\/$/, '');
+    this.simulator = {
+      embedded:
+        env.SIMULATOR_EMBEDDED === 'true' ||
+        (env.SIMULATOR_EMBEDDED === 'auto' && !env.CXONE_CLIENT_ID && env.APP_ROLE === AppRole.All),
+      host: env.SIMULATOR_HOST,
+      port: env.SIMULATOR_PORT,
+      url: simulatorUrl,
+      tenantId: env.SIMULATOR_TENANT_ID,
+      clientId: env.SIMULATOR_CLIENT_ID,
+      clientSecret: env.SIMULATOR_CLIENT_SECRET,
+      accessKeyId: env.SIMULATOR_ACCESS_KEY_ID,
+      accessKeySecret: env.SIMULATOR_ACCESS_KEY_SECRET,
+      tokenTtlSeconds: env.SIMULATOR_TOKEN_TTL_SECONDS,
+      outboundRatePerSecond: env.SIMULATOR_OUTBOUND_RATE_PER_SECOND,
+      latencyMs: env.SIMULATOR_LATENCY_MS,
+      retryAfterFormat: env.SIMULATOR_RETRY_AFTER_FORMAT,
+      dedupeMessages: env.SIMULATOR_DEDUPE_MESSAGES,
+      middlewareUrl: env.SIMULATOR_MIDDLEWARE_URL.replace(/\/$/, ''),
+      middlewareClientId: env.SIMULATOR_MIDDLEWARE_CLIENT_ID,
+      middlewareClientSecret: env.SIMULATOR_MIDDLEWARE_CLIENT_SECRET,
+      controlToken: env.SIMULATOR_CONTROL_TOKEN,
+    };
+
+    const tenantConfigured = Boolean(env.CXONE_CLIENT_ID);
+    this.cxone = {
+      tenantConfigured,
+      timeoutMs: env.CXONE_TIMEOUT_MS,
+      recipientsField: env.CXONE_OUTBOUND_RECIPIENTS_FIELD,
+      sendMessageId: env.CXONE_SEND_MESSAGE_ID,
+      defaultAccount: tenantConfigured
+        ? {
+            name: 'default',
+            authMode: env.CXONE_AUTH_MODE === 'password' ? 'PASSWORD' : 'CLIENT_CREDENTIALS',
+            issuerUrl: env.CXONE_ISSUER_URL ?? null,
+            apiBaseUrl: env.CXONE_API_BASE_URL ?? null,
+            tokenUrl: env.CXONE_TOKEN_URL ?? null,
+            dfoBaseTemplate: env.CXONE_DFO_BASE_TEMPLATE,
+            clientId: env.CXONE_CLIENT_ID!,
+            clientSecret: env.CXONE_CLIENT_SECRET!,
+            accessKeyId: env.CXONE_ACCESS_KEY_ID ?? null,
+            accessKeySecret: env.CXONE_ACCESS_KEY_SECRET ?? null,
+            rateLimitPerSecond: env.CXONE_RATE_LIMIT_PER_SECOND,
+          }
+        : {
+            name: 'default',
+            authMode: 'PASSWORD',
+            issuerUrl: simulatorUrl,
+            apiBaseUrl: null,
+            tokenUrl: null,
+            dfoBaseTemplate: '{api_endpoint}/dfo/3.0',
+            clientId: env.SIMULATOR_CLIENT_ID,
+            clientSecret: env.SIMULATOR_CLIENT_SECRET,
+            accessKeyId: env.SIMULATOR_ACCESS_KEY_ID,
+            accessKeySecret: env.SIMULATOR_ACCESS_KEY_SECRET,
+            rateLimitPerSecond: env.CXONE_RATE_LIMIT_PER_SECOND,
+          },
+    };
   }
 
   /** Validates `source` (process.env by default) and returns the config; throws ConfigError naming bad variables. */

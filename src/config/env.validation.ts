@@ -8,6 +8,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
   Max,
   Min,
@@ -95,6 +96,184 @@ export class EnvironmentVariables {
   @Max(600000)
   SHUTDOWN_TIMEOUT_MS = 25000;
 
+  // ── CXone tenant (the default account). Unset CXONE_CLIENT_ID = no tenant: the built-in simulator is used. ──
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'CXONE_ISSUER_URL must be an http(s) URL' })
+  CXONE_ISSUER_URL?: string;
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'CXONE_API_BASE_URL must be an http(s) URL' })
+  CXONE_API_BASE_URL?: string;
+
+  @Matches(/\{(api_endpoint|area|domain)\}/, {
+    message: 'CXONE_DFO_BASE_TEMPLATE must contain {area} and {domain} or {api_endpoint}',
+  })
+  CXONE_DFO_BASE_TEMPLATE = 'https://api-de-{area}.{domain}/dfo/3.0';
+
+  @IsIn(['password', 'client_credentials'], { message: 'CXONE_AUTH_MODE must be password or client_credentials' })
+  CXONE_AUTH_MODE: 'password' | 'client_credentials' = 'password';
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'CXONE_TOKEN_URL must be an http(s) URL' })
+  CXONE_TOKEN_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  CXONE_CLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  CXONE_CLIENT_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  CXONE_ACCESS_KEY_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  CXONE_ACCESS_KEY_SECRET?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  CXONE_RATE_LIMIT_PER_SECOND = 40;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(120000)
+  CXONE_TIMEOUT_MS = 10000;
+
+  @IsIn(['recipients', 'endUserRecipients'], {
+    message: 'CXONE_OUTBOUND_RECIPIENTS_FIELD must be recipients or endUserRecipients',
+  })
+  CXONE_OUTBOUND_RECIPIENTS_FIELD: 'recipients' | 'endUserRecipients' = 'recipients';
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'CXONE_SEND_MESSAGE_ID must be true or false' })
+  CXONE_SEND_MESSAGE_ID = true;
+
+  // ── the CXone simulator ──
+
+  @IsIn(['auto', 'true', 'false'], { message: 'SIMULATOR_EMBEDDED must be one of: auto, true, false' })
+  SIMULATOR_EMBEDDED: 'auto' | 'true' | 'false' = 'auto';
+
+  @IsString()
+  SIMULATOR_HOST = '127.0.0.1';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  SIMULATOR_PORT = 4010;
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'SIMULATOR_URL must be an http(s) URL' })
+  SIMULATOR_URL?: string;
+
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'SIMULATOR_TENANT_ID must be 1-64 characters of A-Z, a-z, 0-9, _ or -' })
+  SIMULATOR_TENANT_ID = 'threadline-dev-tenant';
+
+  @IsString()
+  SIMULATOR_CLIENT_ID = 'threadline-dev';
+
+  @IsString()
+  SIMULATOR_CLIENT_SECRET = 'threadline-dev-secret';
+
+  @IsString()
+  SIMULATOR_ACCESS_KEY_ID = 'threadline-dev-access-key';
+
+  @IsString()
+  SIMULATOR_ACCESS_KEY_SECRET = 'threadline-dev-access-secret';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  SIMULATOR_TOKEN_TTL_SECONDS = 3600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  SIMULATOR_OUTBOUND_RATE_PER_SECOND = 40;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60000)
+  SIMULATOR_LATENCY_MS = 0;
+
+  @IsIn(['seconds', 'http-date'], { message: 'SIMULATOR_RETRY_AFTER_FORMAT must be seconds or http-date' })
+  SIMULATOR_RETRY_AFTER_FORMAT: 'seconds' | 'http-date' = 'seconds';
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SIMULATOR_DEDUPE_MESSAGES must be true or false' })
+  SIMULATOR_DEDUPE_MESSAGES = true;
+
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'] },
+    { message: 'SIMULATOR_MIDDLEWARE_URL must be an http(s) URL' },
+  )
+  SIMULATOR_MIDDLEWARE_URL = 'http://127.0.0.1:3000/integration/box';
+
+  @IsString()
+  SIMULATOR_MIDDLEWARE_CLIENT_ID = 'cxone-simulator';
+
+  @IsString()
+  SIMULATOR_MIDDLEWARE_CLIENT_SECRET = 'cxone-simulator-secret';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'SIMULATOR_CONTROL_TOKEN must be at least 16 characters long' })
+  SIMULATOR_CONTROL_TOKEN?: string;
+
+  // ── proactive dispatch ──
+
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, {
+    message: 'CREDENTIALS_ENCRYPTION_KEY must be 32 bytes, as base64 (44 characters) or hex (64 characters)',
+  })
+  CREDENTIALS_ENCRYPTION_KEY?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DISPATCH_CONCURRENCY = 50;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  DISPATCH_MAX_ATTEMPTS = 8;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DISPATCH_MAX_RATE_LIMITED = 20;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  RATE_LIMIT_MARGIN_MS = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600000)
+  SWEEPER_INTERVAL_MS = 15000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600000)
+  DISPATCH_LOCK_DURATION_MS = 30000;
+
   @IsIn(['auto', 'prisma', 'builtin'], { message: 'MIGRATION_ENGINE must be one of: auto, prisma, builtin' })
   MIGRATION_ENGINE: 'auto' | 'prisma' | 'builtin' = 'auto';
 
@@ -118,17 +297,46 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     if (value !== undefined && value.trim() !== '') present[key] = value.trim();
   }
   const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
-  const errors = validateSync(env);
-  if (errors.length > 0) {
-    throw new ConfigError(
-      errors.map((e) => {
-        const messages = Object.values(e.constraints ?? {}).join('; ');
-        const got = present[e.property];
-        return got === undefined ? messages : `${messages} (got "${redactIfSecret(e.property, got)}")`;
-      }),
-    );
-  }
+  const problems = validateSync(env).map((e) => {
+    const messages = Object.values(e.constraints ?? {}).join('; ');
+    const got = present[e.property];
+    return got === undefined ? messages : `${messages} (got "${redactIfSecret(e.property, got)}")`;
+  });
+  problems.push(...crossFieldProblems(env));
+  if (problems.length > 0) throw new ConfigError(problems);
   return env;
+}
+
+/** Rules between variables: a configured CXone tenant needs all of its credentials. */
+function crossFieldProblems(env: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  const tenantVariables = [
+    'CXONE_ISSUER_URL',
+    'CXONE_API_BASE_URL',
+    'CXONE_CLIENT_SECRET',
+    'CXONE_ACCESS_KEY_ID',
+    'CXONE_ACCESS_KEY_SECRET',
+  ] as const;
+  if (env.NODE_ENV === 'production' && !env.CREDENTIALS_ENCRYPTION_KEY) {
+    problems.push('CREDENTIALS_ENCRYPTION_KEY is required when NODE_ENV=production (32 random bytes, base64 or hex)');
+  }
+  if (!env.CXONE_CLIENT_ID) {
+    const stray = tenantVariables.filter((name) => env[name]);
+    if (stray.length > 0)
+      problems.push(`${stray.join(', ')} set without CXONE_CLIENT_ID (set it to use a CXone tenant)`);
+    return problems;
+  }
+  if (!env.CXONE_CLIENT_SECRET) problems.push('CXONE_CLIENT_SECRET is required when CXONE_CLIENT_ID is set');
+  if (!env.CXONE_ISSUER_URL && !env.CXONE_API_BASE_URL) {
+    problems.push('CXONE_ISSUER_URL (for discovery) or CXONE_API_BASE_URL is required when CXONE_CLIENT_ID is set');
+  }
+  if (env.CXONE_AUTH_MODE === 'password' && (!env.CXONE_ACCESS_KEY_ID || !env.CXONE_ACCESS_KEY_SECRET)) {
+    problems.push('CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET are required when CXONE_AUTH_MODE=password');
+  }
+  if (!env.CXONE_ISSUER_URL && !env.CXONE_TOKEN_URL) {
+    problems.push('CXONE_TOKEN_URL is required when CXONE_ISSUER_URL is not set (no discovery)');
+  }
+  return problems;
 }
 
 /** The names of every variable EnvironmentVariables declares (used to keep .env.example complete). */

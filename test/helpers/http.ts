@@ -28,6 +28,10 @@ export class HttpClient {
     return this.request<T>('PUT', path, body, headers);
   }
 
+  patch<T = unknown>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponse<T>> {
+    return this.request<T>('PATCH', path, body, headers);
+  }
+
   delete<T = unknown>(path: string, headers: Record<string, string> = {}): Promise<HttpResponse<T>> {
     return this.request<T>('DELETE', path, undefined, headers);
   }

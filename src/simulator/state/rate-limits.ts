@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { DfoRateLimitedError, formatRetryAfter } from '@/simulator/common/sim-errors';
+import { SlidingWindowLimiter } from '@/simulator/common/sliding-window-limiter';
+import { BucketLimits, TokenBucket } from '@/simulator/common/token-bucket';
+import { TrafficStats } from '@/simulator/traffic/traffic-stats';
+import { SimSettings } from './sim-settings';
+
+/**
+ * DFO's limits as the simulator enforces them: the outbound contract rate per tenant (a strict sliding second) and
+ * the "update specific contact" token bucket per contact. A refused call changes nothing and is answered 429.
+ */
+@Injectable()
+export class RateLimits {
+  private outbound = new Map<string, SlidingWindowLimiter>();
+  private contacts = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly settings: SimSettings,
+    private readonly stats: TrafficStats,
+  ) {}
+
+  /** Takes an outbound slot for `tenantId` at `at` (the request's arrival time), or throws a 429. */
+  acquireOutbound(tenantId: string, at: number): void {
+    const s = this.settings.value;
+    let limiter = this.outbound.get(tenantId);
+    if (!limiter) this.outbound.set(tenantId, (limiter = new SlidingWindowLimiter(s.outboundRatePerSecond)));
+    limiter.setLimit(s.outboundRatePerSecond);
+    // Requests are stamped on arrival and checked a little later; latency faults widen that gap.
+    const horizonMs = s.latencyMs + s.latencyJitterMs + 5_000;
+    const result = limiter.tryAcquire(at, horizonMs);
+    if (result.ok) return;
+    this.stats.rateLimited();
+    this.stats.outboundRateLimited(tenantId, at);
+    throw new DfoRateLimitedError(
+      `Outbound rate limit exceeded: at most ${s.outboundRatePerSecond} messages per second for this tenant`,
+      formatRetryAfter(result.retryAfterMs, s.retryAfterFormat),
+    );
+  }
+
+  /** Throws a 429 if the contact's bucket is empty (takes nothing). */
+  checkContact(contactNumber: string, now = Date.now()): void {
+    const result = this.bucket(contactNumber, now).peek(now, this.bucketLimits());
+    if (!result.ok) this.refuseContact(contactNumber, result.retryAfterMs);
+  }
+
+  /** Takes one token from the contact's bucket, or throws a 429. */
+  takeContact(contactNumber: string, now = Date.now()): void {
+    const result = this.bucket(contactNumber, now).take(now, this.bucketLimits());
+    if (!result.ok) this.refuseContact(contactNumber, result.retryAfterMs);
+  }
+
+  clear(): void {
+    this.outbound = new Map();
+    this.contacts = new Map();
+  }
+
+  private bucket(contactNumber: string, now: number): TokenBucket {
+    let bucket = this.contacts.get(contactNumber);
+    if (!bucket) this.contacts.set(contactNumber, (bucket = new TokenBucket(this.bucketLimits(), now)));
+    return bucket;
+  }
+
+  private bucketLimits(): BucketLimits {
+    const s = this.settings.value;
+    return { capacity: s.contactBucketBurst, refillPerMinute: s.contactBucketRefillPerMinute };
+  }
+
+  private refuseContact(contactNumber: string, retryAfterMs: number): never {
+    this.stats.rateLimited();
+    throw new DfoRateLimitedError(
+      `Too many updates of contact ${contactNumber}: its bucket is empty`,
+      formatRetryAfter(retryAfterMs, this.settings.value.retryAfterFormat),
+    );
+  }
+}
