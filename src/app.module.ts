@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ApiModule } from '@/api.module';
 import { AppConfig, ConfigModule } from '@/config';
 import { HealthModule } from '@/infra/health/health.module';
 import { AllExceptionsFilter } from '@/infra/http/all-exceptions.filter';
@@ -11,7 +12,10 @@ import { PrismaModule } from '@/infra/prisma/prisma.module';
 import { QueueModule } from '@/infra/queue/queue.module';
 import { RateLimitModule } from '@/infra/rate-limit/rate-limit.module';
 import { RedisModule } from '@/infra/redis/redis.module';
+import { CryptoModule } from '@/infra/crypto/crypto.module';
+import { CxoneModule } from '@/integrations/cxone/cxone.module';
 import { AuthModule } from '@/modules/auth/auth.module';
+import { CampaignsModule } from '@/modules/campaigns/campaigns.module';
 
 @Global()
 @Module({ providers: [LifecycleService], exports: [LifecycleService] })
@@ -25,7 +29,6 @@ class LifecycleModule {}
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
-    const http = config.app.runsApi;
     return {
       module: AppModule,
       imports: [
@@ -39,7 +42,11 @@ export class AppModule {
         RateLimitModule,
         HealthModule,
         IdempotencyModule,
-        AuthModule.register({ http }),
+        CryptoModule,
+        CxoneModule,
+        AuthModule,
+        CampaignsModule,
+        ...(config.app.runsApi ? [ApiModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -51,6 +51,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // CSV uploads reach the handler as a stream (parsed row by row, never buffered whole).
+  fastify.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     TraceContext.enter({ traceId: request.id });

@@ -3,6 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { from, Observable, of } from 'rxjs';
 import { catchError, mergeMap } from 'rxjs/operators';
 import { ConflictError, UnprocessableError, ValidationFailedError } from '@/infra/errors/domain-error';
@@ -39,7 +40,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     const apiKeyId = request.user.keyId;
     const path = request.url.split('?')[0] ?? request.url;
-    const requestHash = hashRequest(request.method, request.url, request.body);
+    // A streamed body (CSV upload) cannot be hashed before it is read: it is identified by its type and length.
+    const body =
+      request.body instanceof Readable
+        ? { stream: `${request.headers['content-type'] ?? ''};${request.headers['content-length'] ?? 'chunked'}` }
+        : request.body;
+    const requestHash = hashRequest(request.method, request.url, body);
     const status =
       this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
 

@@ -35,22 +35,21 @@ describe('JobRegistry.check', () => {
 });
 
 describe('JobRegistry at start-up', () => {
-  @Injectable()
-  class FirstPurger {
-    @JobHandler(JobName.PurgeExpiredIdempotencyRecords)
-    purge(): Promise<string> {
-      return Promise.resolve('first');
+  /** A provider class with one @JobHandler method per given job name. */
+  const handlersFor = (className: string, names: JobName[]): new () => object => {
+    const cls = { [className]: class {} }[className]!;
+    for (const name of names) {
+      const method = `handle_${name.replace(/\W/g, '_')}`;
+      Object.defineProperty(cls.prototype, method, {
+        value: () => Promise.resolve(`${className} ran ${name}`),
+        writable: true,
+      });
+      JobHandler(name)(cls.prototype, method, Object.getOwnPropertyDescriptor(cls.prototype, method)!);
     }
-  }
-
-  @Injectable()
-  class SecondPurger {
-    @JobHandler(JobName.PurgeExpiredIdempotencyRecords)
-    purgeToo(): Promise<string> {
-      return Promise.resolve('second');
-    }
-  }
-
+    Injectable()(cls);
+    return cls;
+  };
+  const all = Object.values(JobName);
   const boot = async (...providers: Array<new () => object>) => {
     const moduleRef = await Test.createTestingModule({
       imports: [DiscoveryModule],
@@ -61,19 +60,26 @@ describe('JobRegistry at start-up', () => {
   };
 
   it('finds decorated provider methods and calls them bound to their instance', async () => {
-    const moduleRef = await boot(FirstPurger);
+    const moduleRef = await boot(handlersFor('Everything', all));
     const handler = moduleRef.get(JobRegistry).get(JobName.PurgeExpiredIdempotencyRecords);
-    expect(handler?.owner).toBe('FirstPurger.purge');
-    await expect(handler?.fn({} as never)).resolves.toBe('first');
+    expect(handler?.owner).toBe('Everything.handle_housekeeping_purge_idempotency_records');
+    await expect(handler?.fn({} as never)).resolves.toBe(`Everything ran ${JobName.PurgeExpiredIdempotencyRecords}`);
   });
 
   it('refuses to start when a job has two handlers, naming both', async () => {
-    await expect(boot(FirstPurger, SecondPurger)).rejects.toThrow(
-      `job "${JobName.PurgeExpiredIdempotencyRecords}" has 2 handlers: FirstPurger.purge, SecondPurger.purgeToo`,
+    await expect(boot(handlersFor('Everything', all), handlersFor('Again', [JobName.SendToRecipient]))).rejects.toThrow(
+      `job "${JobName.SendToRecipient}" has 2 handlers: Everything.handle_dispatch_send, Again.handle_dispatch_send`,
     );
   });
 
   it('refuses to start when a job has no handler', async () => {
-    await expect(boot()).rejects.toThrow(`job "${JobName.PurgeExpiredIdempotencyRecords}" has no handler`);
+    await expect(
+      boot(
+        handlersFor(
+          'Most',
+          all.filter((n) => n !== JobName.SweepCampaigns),
+        ),
+      ),
+    ).rejects.toThrow(`job "${JobName.SweepCampaigns}" has no handler`);
   });
 });

@@ -1,3 +1,5 @@
+import type { AppConfig } from '@/config';
+
 /**
  * Every queue, job name and job payload in one place. Payloads carry ids, never message bodies or secrets: the worker
  * reads the rest from PostgreSQL, which stays the source of truth.
@@ -6,10 +8,27 @@
 export enum QueueName {
   /** Periodic clean-up: expired idempotency records and the like. */
   Housekeeping = 'housekeeping',
+  /** Campaign orchestration: turning pending recipients into send jobs, scheduled starts, the sweeper. */
+  Campaigns = 'campaigns',
 }
+
+/**
+ * Sends go to one queue per CXone account, `dispatch-<accountId>`, created at run time, so each tenant's contract
+ * rate and 429 pauses apply to its own traffic only.
+ */
+export const DISPATCH_QUEUE = 'dispatch';
+export const dispatchQueueName = (accountId: string): string => `${DISPATCH_QUEUE}-${accountId}`;
 
 export enum JobName {
   PurgeExpiredIdempotencyRecords = 'housekeeping.purge-idempotency-records',
+  /** Queue a running campaign's pending recipients (in chunks, with deterministic job ids). */
+  DispatchCampaign = 'campaigns.dispatch',
+  /** A scheduled campaign's start time has come. */
+  StartScheduledCampaign = 'campaigns.start-scheduled',
+  /** Start due campaigns, re-queue recipients whose job was lost, complete finished campaigns, export gauges. */
+  SweepCampaigns = 'campaigns.sweep',
+  /** Send one recipient's message through CXone (on the account's dispatch queue). */
+  SendToRecipient = 'dispatch.send',
 }
 
 /** Fields every payload may carry so logs of a job can be joined with the request that caused it. */
@@ -19,21 +38,31 @@ export interface TracedPayload {
 
 export interface JobPayloads {
   [JobName.PurgeExpiredIdempotencyRecords]: TracedPayload;
+  [JobName.DispatchCampaign]: TracedPayload & { campaignId: string };
+  [JobName.StartScheduledCampaign]: TracedPayload & { campaignId: string };
+  [JobName.SweepCampaigns]: TracedPayload;
+  [JobName.SendToRecipient]: TracedPayload & { recipientId: string; generation: number };
 }
 
-/** The queue each job runs on. */
-export const JOB_QUEUE: { readonly [N in JobName]: QueueName } = {
+/** The queue each job runs on (`dispatch`: the account's own dispatch queue). */
+export const JOB_QUEUE: { readonly [N in JobName]: QueueName | typeof DISPATCH_QUEUE } = {
   [JobName.PurgeExpiredIdempotencyRecords]: QueueName.Housekeeping,
+  [JobName.DispatchCampaign]: QueueName.Campaigns,
+  [JobName.StartScheduledCampaign]: QueueName.Campaigns,
+  [JobName.SweepCampaigns]: QueueName.Campaigns,
+  [JobName.SendToRecipient]: DISPATCH_QUEUE,
 };
 
 /** Worker settings per static queue. */
 export const QUEUE_WORKER_OPTIONS: { readonly [Q in QueueName]: { concurrency: number } } = {
   [QueueName.Housekeeping]: { concurrency: 1 },
+  [QueueName.Campaigns]: { concurrency: 4 },
 };
 
 /** Periodic jobs (BullMQ job schedulers), upserted by the worker role at start-up. */
-export const JOB_SCHEDULES: ReadonlyArray<{ id: string; name: JobName; everyMs: number }> = [
-  { id: 'purge-idempotency-records', name: JobName.PurgeExpiredIdempotencyRecords, everyMs: 60 * 60 * 1000 },
+export const JOB_SCHEDULES: ReadonlyArray<{ id: string; name: JobName; everyMs: (config: AppConfig) => number }> = [
+  { id: 'purge-idempotency-records', name: JobName.PurgeExpiredIdempotencyRecords, everyMs: () => 60 * 60 * 1000 },
+  { id: 'sweep-campaigns', name: JobName.SweepCampaigns, everyMs: (config) => config.dispatch.sweeperIntervalMs },
 ];
 
 /** Finished jobs are kept briefly for inspection; PostgreSQL holds the lasting record. */

@@ -4,7 +4,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Job, JobsOptions, Queue } from 'bullmq';
 import { RedisService } from '@/infra/redis/redis.service';
 import { TraceContext } from '@/infra/logging/trace-context';
-import { DEFAULT_JOB_OPTIONS, JOB_QUEUE, JobName, JobPayloads, QueueName } from './queue.constants';
+import { DEFAULT_JOB_OPTIONS, DISPATCH_QUEUE, JOB_QUEUE, JobName, JobPayloads, QueueName } from './queue.constants';
 
 type PayloadInput<N extends JobName> = Omit<JobPayloads[N], 'traceId'>;
 
@@ -23,7 +23,9 @@ export class QueueService implements OnApplicationShutdown {
 
   /** Adds a job to the static queue its name belongs to. */
   add<N extends JobName>(name: N, payload: PayloadInput<N>, options: JobsOptions = {}): Promise<Job> {
-    return this.staticQueue(JOB_QUEUE[name]).add(name, this.traced(payload), { ...DEFAULT_JOB_OPTIONS, ...options });
+    const queue = JOB_QUEUE[name];
+    if (queue === DISPATCH_QUEUE) throw new Error(`${name} runs on an account's dispatch queue: use addBulk`);
+    return this.staticQueue(queue).add(name, this.traced(payload), { ...DEFAULT_JOB_OPTIONS, ...options });
   }
 
   /** Adds jobs in one pipeline to `queue` (static or run-time). Not atomic: use deterministic job ids. */

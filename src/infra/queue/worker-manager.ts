@@ -48,8 +48,8 @@ export class WorkerManager implements OnApplicationBootstrap, BeforeApplicationS
     for (const queue of Object.values(QueueName)) this.start(queue, QUEUE_WORKER_OPTIONS[queue]);
     for (const schedule of JOB_SCHEDULES) {
       await this.queues
-        .staticQueue(JOB_QUEUE[schedule.name])
-        .upsertJobScheduler(schedule.id, { every: schedule.everyMs }, { name: schedule.name, data: {} });
+        .staticQueue(JOB_QUEUE[schedule.name] as QueueName)
+        .upsertJobScheduler(schedule.id, { every: schedule.everyMs(this.config) }, { name: schedule.name, data: {} });
     }
   }
 

@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { AccountsController } from '@/modules/accounts/accounts.controller';
+import { AccountsModule } from '@/modules/accounts/accounts.module';
+import { ApiKeysController } from '@/modules/auth/api-keys.controller';
+import { AuthModule } from '@/modules/auth/auth.module';
+import { CampaignsController } from '@/modules/campaigns/campaigns.controller';
+import { CampaignsModule } from '@/modules/campaigns/campaigns.module';
+import { MessagesController } from '@/modules/campaigns/messages.controller';
+import { ChannelsController } from '@/modules/channels/channels.controller';
+import { ChannelsModule } from '@/modules/channels/channels.module';
+import { OptOutsController } from '@/modules/contacts/opt-outs.controller';
+import { ContactsModule } from '@/modules/contacts/contacts.module';
+import { TemplatesController } from '@/modules/templates/templates.controller';
+import { TemplatesModule } from '@/modules/templates/templates.module';
+
+/**
+ * The public HTTP surface of the api role, in one list: admin and backend routes under /api/v1 (the BYOC routes will
+ * join them). The worker role does not load it, so it serves only /health and /metrics.
+ */
+@Module({
+  imports: [AuthModule, AccountsModule, ChannelsModule, ContactsModule, TemplatesModule, CampaignsModule],
+  controllers: [
+    ApiKeysController,
+    AccountsController,
+    ChannelsController,
+    TemplatesController,
+    OptOutsController,
+    CampaignsController,
+    MessagesController,
+  ],
+})
+export class ApiModule {}

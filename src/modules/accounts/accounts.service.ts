@@ -1,0 +1,203 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig, CxoneAccountSettings } from '@/config';
+import { SecretBox } from '@/infra/crypto/secret-box';
+import { Prisma } from '@/infra/prisma/generated/client';
+import type { CxoneAccountRef } from '@/integrations/cxone/cxone.client';
+import { AccountRow, AccountsRepository, NewAccountRow } from './accounts.repository';
+import { AccountNameTakenError, AccountNotFoundError, InvalidAccountSettingsError } from './accounts.errors';
+import { AccountResponse, CreateAccountDto, UpdateAccountDto } from './dto/account.dto';
+
+/** How long a resolved account (decrypted settings, rate limit) is reused before it is read again. */
+const RESOLVE_TTL_MS = 5_000;
+
+/**
+ * The CXone tenants Threadline sends through. The default account comes from the environment (the simulator when no
+ * tenant is configured) and is written to the database at boot, so every process and every foreign key sees one
+ * account table. Credentials are encrypted at rest and never leave this service except to the CXone client.
+ */
+@Injectable()
+export class AccountsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AccountsService.name);
+  private readonly resolved = new Map<string, { ref: CxoneAccountRef; at: number }>();
+
+  constructor(
+    private readonly repository: AccountsRepository,
+    private readonly secrets: SecretBox,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const account = await this.syncDefaultAccount();
+    this.logger.log(
+      `default CXone account ${account.id}: ${this.config.cxone.tenantConfigured ? 'the configured tenant' : `the simulator at ${this.config.simulator.url}`}`,
+    );
+  }
+
+  async list(): Promise<AccountResponse[]> {
+    return (await this.repository.list()).map(toResponse);
+  }
+
+  async get(id: string): Promise<AccountResponse> {
+    return toResponse(await this.row(id));
+  }
+
+  async create(dto: CreateAccountDto): Promise<AccountResponse> {
+    const settings: CxoneAccountSettings = {
+      name: dto.name,
+      authMode: dto.authMode,
+      issuerUrl: stripSlash(dto.issuerUrl),
+      apiBaseUrl: stripSlash(dto.apiBaseUrl),
+      tokenUrl: dto.tokenUrl ?? null,
+      dfoBaseTemplate: dto.dfoBaseTemplate ?? 'https://api-de-{area}.{domain}/dfo/3.0',
+      clientId: dto.clientId,
+      clientSecret: dto.clientSecret,
+      accessKeyId: dto.accessKeyId ?? null,
+      accessKeySecret: dto.accessKeySecret ?? null,
+      rateLimitPerSecond: dto.rateLimitPerSecond ?? 40,
+    };
+    const problems = settingsProblems(settings);
+    if (problems.length > 0) throw new InvalidAccountSettingsError(problems.join('; '), problems);
+    try {
+      const row = await this.repository.create({ ...this.toRow(settings), isDefault: false });
+      this.logger.log({ accountId: row.id, name: row.name }, 'CXone account created');
+      return toResponse(row);
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
+        throw new AccountNameTakenError(dto.name);
+      throw err;
+    }
+  }
+
+  async update(id: string, dto: UpdateAccountDto): Promise<AccountResponse> {
+    const current = await this.row(id);
+    if (dto.accessKeySecret && current.authMode !== 'PASSWORD') {
+      throw new InvalidAccountSettingsError('accessKeySecret only applies to PASSWORD accounts');
+    }
+    const row = await this.repository.update(id, {
+      ...(dto.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: dto.rateLimitPerSecond } : {}),
+      ...(dto.clientSecret !== undefined ? { clientSecretEnc: this.secrets.seal(dto.clientSecret) } : {}),
+      ...(dto.accessKeySecret !== undefined ? { accessKeySecretEnc: this.secrets.seal(dto.accessKeySecret) } : {}),
+    });
+    this.resolved.delete(id);
+    this.logger.log({ accountId: id, rateLimitPerSecond: row.rateLimitPerSecond }, 'CXone account updated');
+    return toResponse(row);
+  }
+
+  /** The account with its decrypted settings, for the CXone client and the dispatcher (cached briefly). */
+  async resolve(id: string): Promise<CxoneAccountRef> {
+    const cached = this.resolved.get(id);
+    if (cached && Date.now() - cached.at < RESOLVE_TTL_MS) return cached.ref;
+    const row = await this.row(id);
+    const ref: CxoneAccountRef = {
+      id: row.id,
+      settings: {
+        name: row.name,
+        authMode: row.authMode,
+        issuerUrl: row.issuerUrl,
+        apiBaseUrl: row.apiBaseUrl,
+        tokenUrl: row.tokenUrl,
+        dfoBaseTemplate: row.dfoBaseTemplate,
+        clientId: row.clientId,
+        clientSecret: this.secrets.open(row.clientSecretEnc),
+        accessKeyId: row.accessKeyIdEnc ? this.secrets.open(row.accessKeyIdEnc) : null,
+        accessKeySecret: row.accessKeySecretEnc ? this.secrets.open(row.accessKeySecretEnc) : null,
+        rateLimitPerSecond: row.rateLimitPerSecond,
+      },
+    };
+    this.resolved.set(id, { ref, at: Date.now() });
+    return ref;
+  }
+
+  async defaultAccountId(): Promise<string> {
+    return (await this.repository.findDefault())?.id ?? (await this.syncDefaultAccount()).id;
+  }
+
+  async allIds(): Promise<string[]> {
+    return (await this.repository.list()).map((a) => a.id);
+  }
+
+  /** Writes the environment's account as the default one; leaves it alone when nothing changed. */
+  private async syncDefaultAccount(): Promise<AccountRow> {
+    const settings = this.config.cxone.defaultAccount;
+    const existing = await this.repository.findDefault();
+    if (existing && this.sameSettings(existing, settings)) return existing;
+    const row = await this.repository.upsertDefault(this.toRow(settings));
+    this.resolved.delete(row.id);
+    return row;
+  }
+
+  private sameSettings(row: AccountRow, s: CxoneAccountSettings): boolean {
+    const open = (v: string | null): string | null => (v ? this.secrets.open(v) : null);
+    try {
+      return (
+        row.authMode === s.authMode &&
+        row.issuerUrl === s.issuerUrl &&
+        row.apiBaseUrl === s.apiBaseUrl &&
+        row.tokenUrl === s.tokenUrl &&
+        row.dfoBaseTemplate === s.dfoBaseTemplate &&
+        row.clientId === s.clientId &&
+        row.rateLimitPerSecond === s.rateLimitPerSecond &&
+        open(row.clientSecretEnc) === s.clientSecret &&
+        open(row.accessKeyIdEnc) === s.accessKeyId &&
+        open(row.accessKeySecretEnc) === s.accessKeySecret
+      );
+    } catch {
+      return false; // sealed with another key: rewrite
+    }
+  }
+
+  private toRow(s: CxoneAccountSettings): NewAccountRow {
+    return {
+      name: s.name,
+      authMode: s.authMode,
+      issuerUrl: s.issuerUrl,
+      apiBaseUrl: s.apiBaseUrl,
+      tokenUrl: s.tokenUrl,
+      dfoBaseTemplate: s.dfoBaseTemplate,
+      clientId: s.clientId,
+      clientSecretEnc: this.secrets.seal(s.clientSecret),
+      accessKeyIdEnc: s.accessKeyId ? this.secrets.seal(s.accessKeyId) : null,
+      accessKeySecretEnc: s.accessKeySecret ? this.secrets.seal(s.accessKeySecret) : null,
+      rateLimitPerSecond: s.rateLimitPerSecond,
+    };
+  }
+
+  private async row(id: string): Promise<AccountRow> {
+    const row = await this.repository.findById(id);
+    if (!row) throw new AccountNotFoundError(id);
+    return row;
+  }
+}
+
+/** The same rules the environment's tenant obeys (src/config), for accounts added through the API. */
+function settingsProblems(s: CxoneAccountSettings): string[] {
+  const problems: string[] = [];
+  if (!s.issuerUrl && !s.apiBaseUrl) problems.push('issuerUrl (for discovery) or apiBaseUrl is required');
+  if (!s.issuerUrl && !s.tokenUrl) problems.push('tokenUrl is required when issuerUrl is not set');
+  if (s.authMode === 'PASSWORD' && (!s.accessKeyId || !s.accessKeySecret)) {
+    problems.push('accessKeyId and accessKeySecret are required for PASSWORD accounts');
+  }
+  return problems;
+}
+
+function stripSlash(url: string | undefined): string | null {
+  return url ? url.replace(/\/$/, '') : null;
+}
+
+function toResponse(row: AccountRow): AccountResponse {
+  return {
+    id: row.id,
+    name: row.name,
+    authMode: row.authMode,
+    issuerUrl: row.issuerUrl,
+    apiBaseUrl: row.apiBaseUrl,
+    tokenUrl: row.tokenUrl,
+    dfoBaseTemplate: row.dfoBaseTemplate,
+    clientId: row.clientId,
+    hasAccessKey: row.accessKeySecretEnc !== null,
+    rateLimitPerSecond: row.rateLimitPerSecond,
+    isDefault: row.isDefault,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,169 @@
+import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Sse } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { Observable } from 'rxjs';
+import { ValidationFailedError } from '@/infra/errors/domain-error';
+import { RequireScopes } from '@/modules/auth/auth.decorators';
+import { CampaignsService } from './campaigns.service';
+import {
+  CampaignPage,
+  CampaignResponse,
+  CreateCampaignDto,
+  ListCampaignsQuery,
+  ListRecipientsQuery,
+  RecipientPage,
+  RetryFailedResponse,
+} from './dto/campaign.dto';
+import { ProgressStream } from './progress.stream';
+import { rejectedRowsCsv } from './rejected-rows.csv';
+
+@ApiTags('Campaigns')
+@ApiBearerAuth()
+@Controller('api/v1/campaigns')
+export class CampaignsController {
+  constructor(
+    private readonly campaigns: CampaignsService,
+    private readonly progress: ProgressStream,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @RequireScopes('campaigns:write')
+  @ApiOperation({
+    summary: 'Create a campaign, with recipients inline (or upload them after)',
+    description:
+      'Recipients are validated row by row; bad rows are refused (see rejected-rows), repeated addresses collapsed, ' +
+      'opted-out customers skipped. Everything is stored before the answer. `start: true` sends at once; `scheduledAt` later.',
+  })
+  @ApiAcceptedResponse({ type: CampaignResponse })
+  create(@Body() dto: CreateCampaignDto): Promise<CampaignResponse> {
+    return this.campaigns.create(dto);
+  }
+
+  @Get()
+  @RequireScopes('campaigns:read')
+  @ApiOkResponse({ type: CampaignPage })
+  list(@Query() query: ListCampaignsQuery): Promise<CampaignPage> {
+    return this.campaigns.list(query);
+  }
+
+  @Get(':id')
+  @RequireScopes('campaigns:read')
+  @ApiOperation({ summary: 'A campaign with counts per state, current send rate and ETA' })
+  @ApiOkResponse({ type: CampaignResponse })
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<CampaignResponse> {
+    return this.campaigns.get(id);
+  }
+
+  @Post(':id/recipients')
+  @HttpCode(202)
+  @RequireScopes('campaigns:write')
+  @ApiOperation({
+    summary: 'Add recipients: a CSV upload (text/csv, streamed, up to 100,000 rows) or JSON {recipients: [...]}',
+    description: 'CSV columns: to (or phone), name, param.<name> (template parameters), field.<ident> (custom fields).',
+  })
+  @ApiConsumes('text/csv', 'application/json')
+  @ApiBody({
+    schema: { type: 'string', example: 'to,name,param.1,field.booking_ref\n+12025550143,Ana,BA123,X7Q2LM\n' },
+  })
+  @ApiAcceptedResponse({ type: CampaignResponse })
+  addRecipients(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Req() request: FastifyRequest,
+  ): Promise<CampaignResponse> {
+    const body = request.body;
+    if (body instanceof Readable) return this.campaigns.addRecipients(id, { csv: body });
+    const recipients = (body as { recipients?: unknown } | undefined)?.recipients;
+    if (!Array.isArray(recipients)) {
+      throw new ValidationFailedError('send text/csv, or application/json with a "recipients" array', [
+        { field: 'recipients', problems: ['recipients must be an array'] },
+      ]);
+    }
+    return this.campaigns.addRecipients(id, { json: recipients });
+  }
+
+  @Get(':id/recipients')
+  @RequireScopes('campaigns:read')
+  @ApiOperation({ summary: 'Recipients and their outcome, paginated, optionally by status' })
+  @ApiOkResponse({ type: RecipientPage })
+  recipients(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query() query: ListRecipientsQuery,
+  ): Promise<RecipientPage> {
+    return this.campaigns.recipients(id, query);
+  }
+
+  @Get(':id/rejected-rows')
+  @RequireScopes('campaigns:read')
+  @Header('content-type', 'text/csv; charset=utf-8')
+  @ApiProduces('text/csv')
+  @ApiOperation({ summary: 'Download the rows intake refused, with the reason for each (CSV)' })
+  async rejectedRows(@Param('id', new ParseUUIDPipe()) id: string): Promise<string> {
+    return rejectedRowsCsv(await this.campaigns.rejectedRows(id));
+  }
+
+  @Post(':id/start')
+  @HttpCode(200)
+  @RequireScopes('campaigns:write')
+  @ApiOkResponse({ type: CampaignResponse })
+  start(@Param('id', new ParseUUIDPipe()) id: string): Promise<CampaignResponse> {
+    return this.campaigns.start(id);
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  @RequireScopes('campaigns:write')
+  @ApiOperation({ summary: 'Stop sending; queued recipients wait (messages already on their way finish)' })
+  @ApiOkResponse({ type: CampaignResponse })
+  pause(@Param('id', new ParseUUIDPipe()) id: string): Promise<CampaignResponse> {
+    return this.campaigns.pause(id);
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @RequireScopes('campaigns:write')
+  @ApiOkResponse({ type: CampaignResponse })
+  resume(@Param('id', new ParseUUIDPipe()) id: string): Promise<CampaignResponse> {
+    return this.campaigns.resume(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @RequireScopes('campaigns:write')
+  @ApiOperation({ summary: 'Cancel: nothing more is sent; unsent recipients become CANCELLED' })
+  @ApiOkResponse({ type: CampaignResponse })
+  cancel(@Param('id', new ParseUUIDPipe()) id: string): Promise<CampaignResponse> {
+    return this.campaigns.cancel(id);
+  }
+
+  @Post(':id/retry-failed')
+  @HttpCode(200)
+  @RequireScopes('campaigns:write')
+  @ApiOperation({ summary: 'Re-queue recipients that failed for transient reasons (TRANSIENT, RATE_LIMITED, AUTH)' })
+  @ApiOkResponse({ type: RetryFailedResponse })
+  retryFailed(@Param('id', new ParseUUIDPipe()) id: string): Promise<RetryFailedResponse> {
+    return this.campaigns.retryFailed(id);
+  }
+
+  @Sse(':id/progress')
+  @RequireScopes('campaigns:read')
+  @ApiOperation({
+    summary: 'Live progress (Server-Sent Events): a `progress` event every second until the campaign ends',
+  })
+  async events(
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<Observable<{ type: string; data: CampaignResponse }>> {
+    await this.campaigns.get(id); // 404 before the stream starts
+    return this.progress.stream(id);
+  }
+}

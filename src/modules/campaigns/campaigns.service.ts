@@ -1,0 +1,392 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { ConflictError, NotFoundError, ValidationFailedError } from '@/infra/errors/domain-error';
+import type { CampaignStatus, RecipientStatus } from '@/infra/prisma/generated/client';
+import { ChannelInfo, ChannelsService } from '@/modules/channels/channels.service';
+import { ContactsService } from '@/modules/contacts/contacts.service';
+import { TemplatesService } from '@/modules/templates/templates.service';
+import { CampaignRow, CampaignsRepository, RecipientRow, RecipientToInsert } from './campaigns.repository';
+import { ContentDto, toProactiveContent } from './dto/content.dto';
+import {
+  CampaignPage,
+  CampaignResponse,
+  CreateCampaignDto,
+  IntakeReport,
+  ListCampaignsQuery,
+  ListRecipientsQuery,
+  MessageResponse,
+  RecipientPage,
+  RecipientResponse,
+  RetryFailedResponse,
+  SendMessageDto,
+} from './dto/campaign.dto';
+import { toStringRecord } from './dto/validators';
+import { DispatchService } from './dispatch.service';
+import { threadExternalId } from './external-ids';
+import { ProgressService } from './progress.service';
+import { readRecipientsCsv } from './recipients-csv';
+import { RecipientIntake, RejectedRow } from './recipient-intake';
+
+/** Campaign statuses that still accept more recipients. */
+const ACCEPTING_RECIPIENTS: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED'];
+
+export class CampaignNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`no campaign ${id}`);
+  }
+}
+
+export class CampaignStateError extends ConflictError {
+  constructor(id: string, action: string, status: CampaignStatus) {
+    super(`cannot ${action} campaign ${id}: it is ${status}`, { status });
+  }
+}
+
+/**
+ * The admin side of proactive campaigns: intake (validation, pre-flight report, durable bulk insert), the lifecycle
+ * (start, pause, resume, cancel, retry-failed), progress and listings. Sending itself is the SenderService's, on the
+ * worker role; this service only queues work for it.
+ */
+@Injectable()
+export class CampaignsService {
+  private readonly logger = new Logger(CampaignsService.name);
+
+  constructor(
+    private readonly repository: CampaignsRepository,
+    private readonly channels: ChannelsService,
+    private readonly contacts: ContactsService,
+    private readonly templates: TemplatesService,
+    private readonly dispatch: DispatchService,
+    private readonly progress: ProgressService,
+  ) {}
+
+  async create(dto: CreateCampaignDto): Promise<CampaignResponse> {
+    const channel = await this.channels.requireActive(dto.channelId);
+    const requiredParameters = await this.checkContent(channel, dto.content);
+    const scheduledAt = dto.scheduledAt ? new Date(dto.scheduledAt) : null;
+    const status: CampaignStatus = scheduledAt ? 'SCHEDULED' : dto.start ? 'RUNNING' : 'DRAFT';
+
+    const intake = new RecipientIntake(
+      channel.kind,
+      requiredParameters,
+      toStringRecord(dto.content.template?.parameters),
+    );
+    (dto.recipients ?? []).forEach((row, i) => intake.add(row, i + 1));
+    const { rows, optedOut, outsideWindow } = await this.preflight(channel, dto.content, intake);
+
+    const id = randomUUID();
+    const inserted = await this.repository.createWithRecipients(
+      {
+        id,
+        kind: 'CAMPAIGN',
+        channelId: channel.id,
+        name: dto.name,
+        status,
+        content: toProactiveContent(dto.content),
+        customFields: dto.customFields ? toStringRecord(dto.customFields) : {},
+        scheduledAt,
+      },
+      rows,
+      intake.rejected,
+    );
+    await this.afterStatusChange(id, status, scheduledAt);
+    this.logger.log(
+      { campaignId: id, status, accepted: inserted, rejected: intake.rejected.length },
+      'campaign created',
+    );
+    return { ...(await this.get(id)), intake: report(intake, inserted, rows.length, optedOut, outsideWindow) };
+  }
+
+  /** Adds recipients from a CSV stream or a JSON `{recipients: [...]}` body. */
+  async addRecipients(id: string, source: { csv: Readable } | { json: unknown[] }): Promise<CampaignResponse> {
+    const campaign = await this.campaign(id);
+    if (!ACCEPTING_RECIPIENTS.includes(campaign.status))
+      throw new CampaignStateError(id, 'add recipients to', campaign.status);
+    const channel = await this.channels.info(campaign.channelId);
+    const content = campaign.content as {
+      type: 'TEXT' | 'TEMPLATE';
+      template?: { name: string; language: string; parameters?: unknown };
+    };
+    const template =
+      content.type === 'TEMPLATE' && content.template
+        ? await this.templates.find(channel.id, content.template.name, content.template.language)
+        : null;
+    const intake = new RecipientIntake(
+      channel.kind,
+      template?.parameters ?? null,
+      toStringRecord(content.template?.parameters),
+    );
+    if ('csv' in source) {
+      await readRecipientsCsv(source.csv, (row, n) => intake.add(row, n));
+    } else {
+      source.json.forEach((row, i) => intake.add(row, i + 1));
+    }
+    const { rows, optedOut, outsideWindow } = await this.preflight(channel, content as ContentDto, intake);
+    const inserted = await this.repository.appendRecipients(id, ACCEPTING_RECIPIENTS, rows, intake.rejected);
+    if (inserted === null) throw new CampaignStateError(id, 'add recipients to', (await this.campaign(id)).status);
+    if (campaign.status === 'RUNNING') await this.dispatch.requestDispatch(id);
+    this.logger.log({ campaignId: id, accepted: inserted, rejected: intake.rejected.length }, 'recipients added');
+    return { ...(await this.get(id)), intake: report(intake, inserted, rows.length, optedOut, outsideWindow) };
+  }
+
+  async get(id: string): Promise<CampaignResponse> {
+    const campaign = await this.campaign(id);
+    const counts = (await this.repository.countsByStatus([id])).get(id) ?? {};
+    return this.toResponse(campaign, counts);
+  }
+
+  async list(query: ListCampaignsQuery): Promise<CampaignPage> {
+    const limit = query.limit ?? 50;
+    const rows = await this.repository.listCampaigns({
+      kind: 'CAMPAIGN',
+      limit: limit + 1,
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.cursor ? { after: query.cursor } : {}),
+    });
+    const page = rows.slice(0, limit);
+    const counts = await this.repository.countsByStatus(page.map((c) => c.id));
+    return {
+      data: await Promise.all(page.map((c) => this.toResponse(c, counts.get(c.id) ?? {}))),
+      nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
+    };
+  }
+
+  async start(id: string): Promise<CampaignResponse> {
+    const campaign = await this.campaign(id);
+    const future = campaign.scheduledAt && campaign.scheduledAt.getTime() > Date.now();
+    const to: CampaignStatus = future ? 'SCHEDULED' : 'RUNNING';
+    if (campaign.status !== 'DRAFT' || !(await this.repository.transitionCampaign(id, to))) {
+      throw new CampaignStateError(id, 'start', campaign.status);
+    }
+    await this.afterStatusChange(id, to, campaign.scheduledAt);
+    return this.get(id);
+  }
+
+  async pause(id: string): Promise<CampaignResponse> {
+    await this.transition(id, 'PAUSED', 'pause');
+    await this.repository.unqueueRecipients(id);
+    return this.get(id);
+  }
+
+  async resume(id: string): Promise<CampaignResponse> {
+    const campaign = await this.campaign(id);
+    if (campaign.status !== 'PAUSED') throw new CampaignStateError(id, 'resume', campaign.status);
+    await this.transition(id, 'RUNNING', 'resume');
+    await this.dispatch.requestDispatch(id);
+    return this.get(id);
+  }
+
+  async cancel(id: string): Promise<CampaignResponse> {
+    await this.transition(id, 'CANCELLED', 'cancel');
+    const cancelled = await this.repository.cancelRecipients(id);
+    this.logger.log({ campaignId: id, cancelled }, 'campaign cancelled');
+    return this.get(id);
+  }
+
+  async retryFailed(id: string): Promise<RetryFailedResponse> {
+    const campaign = await this.campaign(id);
+    if (campaign.status === 'CANCELLED' || campaign.status === 'DRAFT' || campaign.status === 'SCHEDULED') {
+      throw new CampaignStateError(id, 'retry failed recipients of', campaign.status);
+    }
+    const requeued = await this.repository.requeueRetryableFailures(id);
+    if (requeued > 0) {
+      if (campaign.status === 'COMPLETED') await this.repository.transitionCampaign(id, 'RUNNING');
+      if (campaign.status !== 'PAUSED') await this.dispatch.requestDispatch(id);
+    }
+    this.logger.log({ campaignId: id, requeued }, 'failed recipients re-queued');
+    return { requeued };
+  }
+
+  async recipients(id: string, query: ListRecipientsQuery): Promise<RecipientPage> {
+    await this.campaign(id);
+    const limit = query.limit ?? 100;
+    const rows = await this.repository.listRecipients(id, {
+      limit: limit + 1,
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.cursor ? { after: query.cursor } : {}),
+    });
+    const page = rows.slice(0, limit);
+    return {
+      data: page.map(toRecipientResponse),
+      nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
+    };
+  }
+
+  async rejectedRows(id: string): Promise<RejectedRow[]> {
+    await this.campaign(id);
+    return this.repository.rejectedRows(id);
+  }
+
+  /** One proactive message: a one-recipient campaign of kind MESSAGE, sent at once through the same pipeline. */
+  async sendMessage(dto: SendMessageDto): Promise<MessageResponse> {
+    const channel = await this.channels.requireActive(dto.channelId);
+    const requiredParameters = await this.checkContent(channel, dto.content);
+    const intake = new RecipientIntake(
+      channel.kind,
+      requiredParameters,
+      toStringRecord(dto.content.template?.parameters),
+    );
+    intake.add({ to: dto.to, ...(dto.name ? { name: dto.name } : {}) }, 1);
+    const problem = intake.rejected[0];
+    if (problem)
+      throw new ValidationFailedError(problem.reason, [
+        { field: problem.reason.startsWith('to:') ? 'to' : 'content', problems: [problem.reason] },
+      ]);
+    const { rows } = await this.preflight(channel, dto.content, intake);
+    const id = randomUUID();
+    await this.repository.createWithRecipients(
+      {
+        id,
+        kind: 'MESSAGE',
+        channelId: channel.id,
+        name: `message to ${rows[0].address}`,
+        status: 'RUNNING',
+        content: toProactiveContent(dto.content),
+        customFields: dto.customFields ? toStringRecord(dto.customFields) : {},
+        scheduledAt: null,
+      },
+      rows,
+      [],
+    );
+    await this.afterStatusChange(id, 'RUNNING', null);
+    return this.getMessage(rows[0].id);
+  }
+
+  async getMessage(id: string): Promise<MessageResponse> {
+    const found = await this.repository.findMessage(id);
+    if (!found) throw new NotFoundError(`no message ${id}`);
+    return {
+      ...toRecipientResponse(found.recipient),
+      channelId: found.campaign.channelId,
+      content: found.campaign.content,
+      customFields: { ...found.campaign.customFields },
+      createdAt: found.recipient.createdAt.toISOString(),
+    };
+  }
+
+  /** Content must suit the channel; a template must be registered and approved. Returns its parameter names. */
+  private async checkContent(channel: ChannelInfo, content: ContentDto): Promise<string[] | null> {
+    if (content.type === 'TEXT') return null;
+    const ref = content.template!;
+    if (channel.kind !== 'WHATSAPP') {
+      throw new ValidationFailedError(
+        `content.template: templates are for WHATSAPP channels; this channel is ${channel.kind}`,
+        [{ field: 'content.template', problems: ['templates are for WHATSAPP channels'] }],
+      );
+    }
+    const template = await this.templates.find(channel.id, ref.name, ref.language);
+    if (!template || !template.approved) {
+      const why = template ? 'is not approved' : 'is not registered for this channel (POST /api/v1/templates or sync)';
+      throw new ValidationFailedError(`content.template: template ${ref.name} (${ref.language}) ${why}`, [
+        { field: 'content.template.name', problems: [`template ${why}`] },
+      ]);
+    }
+    return template.parameters;
+  }
+
+  /**
+   * Pre-flight: accepted recipients who opted out, or who would get WhatsApp free text outside the 24-hour window,
+   * are stored as skipped (and counted) instead of queued. The worker checks both again just before sending.
+   */
+  private async preflight(
+    channel: ChannelInfo,
+    content: ContentDto,
+    intake: RecipientIntake,
+  ): Promise<{ rows: RecipientToInsert[]; optedOut: number; outsideWindow: number }> {
+    const addresses = intake.accepted.map((r) => r.address);
+    const optedOut = await this.contacts.optedOut(channel.id, addresses);
+    const needsWindow = channel.kind === 'WHATSAPP' && content.type === 'TEXT';
+    const windowOpen = needsWindow ? await this.contacts.windowOpen(channel.id, addresses) : null;
+    let skippedOptOut = 0;
+    let skippedWindow = 0;
+    const rows = intake.accepted.map((r): RecipientToInsert => {
+      if (optedOut.has(r.address)) {
+        skippedOptOut++;
+        return { ...r, status: 'SKIPPED_OPTED_OUT' };
+      }
+      if (windowOpen && !windowOpen.has(r.address)) {
+        skippedWindow++;
+        return { ...r, status: 'SKIPPED_WINDOW' };
+      }
+      return { ...r, status: 'PENDING' };
+    });
+    return { rows, optedOut: skippedOptOut, outsideWindow: skippedWindow };
+  }
+
+  private async afterStatusChange(id: string, status: CampaignStatus, scheduledAt: Date | null): Promise<void> {
+    if (status === 'RUNNING') await this.dispatch.requestDispatch(id);
+    if (status === 'SCHEDULED' && scheduledAt) await this.dispatch.scheduleStart(id, scheduledAt);
+  }
+
+  private async transition(id: string, to: CampaignStatus, action: string): Promise<CampaignRow> {
+    const moved = await this.repository.transitionCampaign(id, to);
+    if (moved) return moved;
+    throw new CampaignStateError(id, action, (await this.campaign(id)).status);
+  }
+
+  private async campaign(id: string): Promise<CampaignRow> {
+    const campaign = await this.repository.findCampaign(id);
+    if (!campaign || campaign.kind !== 'CAMPAIGN') throw new CampaignNotFoundError(id);
+    return campaign;
+  }
+
+  private async toResponse(
+    campaign: CampaignRow,
+    byStatus: Partial<Record<RecipientStatus, number>>,
+  ): Promise<CampaignResponse> {
+    const counts = ProgressService.counts(byStatus);
+    const rate = campaign.status === 'RUNNING' ? await this.progress.sendRate(campaign.id) : 0;
+    return {
+      id: campaign.id,
+      kind: campaign.kind,
+      name: campaign.name,
+      channelId: campaign.channelId,
+      status: campaign.status,
+      content: campaign.content,
+      customFields: campaign.customFields,
+      scheduledAt: campaign.scheduledAt?.toISOString() ?? null,
+      startedAt: campaign.startedAt?.toISOString() ?? null,
+      completedAt: campaign.completedAt?.toISOString() ?? null,
+      createdAt: campaign.createdAt.toISOString(),
+      counts,
+      progress: ProgressService.progress(counts, rate),
+    };
+  }
+}
+
+function report(
+  intake: RecipientIntake,
+  inserted: number,
+  attempted: number,
+  optedOut: number,
+  outsideWindow: number,
+): IntakeReport {
+  return {
+    received: intake.received,
+    accepted: inserted - Math.min(inserted, optedOut + outsideWindow),
+    duplicates: intake.duplicates + (attempted - inserted),
+    rejected: intake.rejected.length,
+    optedOut,
+    outsideWindow,
+  };
+}
+
+function toRecipientResponse(row: RecipientRow): RecipientResponse {
+  return {
+    id: row.id,
+    address: row.address,
+    name: row.name,
+    status: row.status,
+    attempts: row.attempts,
+    rateLimitedCount: row.rateLimitedCount,
+    failureReason: row.failureReason,
+    lastError: row.lastError,
+    cxoneContactId: row.cxoneContactId,
+    cxoneThreadId: row.cxoneThreadId,
+    cxoneMessageId: row.cxoneMessageId,
+    threadExternalId: threadExternalId(row.id),
+    sentAt: row.sentAt?.toISOString() ?? null,
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import { MetricsService } from '@/infra/metrics/metrics.service';
+
+/** Prometheus metrics of the proactive pipeline. Account ids are labels (a handful); campaigns only while active. */
+@Injectable()
+export class DispatchMetrics {
+  readonly outcomes: Counter<'account' | 'outcome'>;
+  readonly failures: Counter<'account' | 'reason'>;
+  readonly rateLimited: Counter<'account'>;
+  readonly queueWait: Histogram<'account'>;
+  readonly sendLatency: Histogram<'account'>;
+  readonly queueJobs: Gauge<'queue' | 'state'>;
+  readonly campaignRecipients: Gauge<'campaign' | 'status'>;
+
+  constructor(metrics: MetricsService) {
+    this.outcomes = metrics.counter({
+      name: 'threadline_dispatch_outcomes_total',
+      help: 'Recipients finished by outcome (sent, failed, skipped_opted_out, skipped_window)',
+      labelNames: ['account', 'outcome'],
+    });
+    this.failures = metrics.counter({
+      name: 'threadline_dispatch_failures_total',
+      help: 'Failed send attempts by reason (transient ones are retried)',
+      labelNames: ['account', 'reason'],
+    });
+    this.rateLimited = metrics.counter({
+      name: 'threadline_dispatch_rate_limited_total',
+      help: '429 answers from CXone',
+      labelNames: ['account'],
+    });
+    this.queueWait = metrics.histogram({
+      name: 'threadline_dispatch_queue_wait_seconds',
+      help: 'Time from a send job being queued to its first run',
+      labelNames: ['account'],
+      buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600],
+    });
+    this.sendLatency = metrics.histogram({
+      name: 'threadline_dispatch_send_seconds',
+      help: 'Time for one send: waiting for a rate slot plus the CXone call',
+      labelNames: ['account'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+    this.queueJobs = metrics.gauge({
+      name: 'threadline_dispatch_queue_jobs',
+      help: 'Jobs in each dispatch queue by state (updated by the sweeper)',
+      labelNames: ['queue', 'state'],
+    });
+    this.campaignRecipients = metrics.gauge({
+      name: 'threadline_campaign_recipients',
+      help: 'Recipients of running or paused campaigns by status (updated by the sweeper)',
+      labelNames: ['campaign', 'status'],
+    });
+  }
+}

@@ -1,0 +1,249 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDateString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { ContentDto } from './content.dto';
+import { IsCustomFields } from './validators';
+
+export const MAX_INLINE_RECIPIENTS = 100_000;
+export const CAMPAIGN_STATUSES = ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED', 'COMPLETED', 'CANCELLED'] as const;
+export const RECIPIENT_STATUSES = [
+  'PENDING',
+  'QUEUED',
+  'SENDING',
+  'SENT',
+  'FAILED',
+  'SKIPPED_OPTED_OUT',
+  'SKIPPED_INVALID',
+  'SKIPPED_WINDOW',
+  'CANCELLED',
+] as const;
+
+/** One recipient (documented here; validated row by row at intake so one bad row never rejects the campaign). */
+export class RecipientInput {
+  @ApiProperty({ example: '+12025550143', description: 'E.164 phone number (SMS, WhatsApp) or the chat user id' })
+  to!: string;
+
+  @ApiPropertyOptional({ example: 'Ana Lima' })
+  name?: string;
+
+  @ApiPropertyOptional({
+    example: { '2': 'Tuesday' },
+    description: 'Template parameters, merged over the campaign ones',
+  })
+  parameters?: Record<string, string> | string[];
+
+  @ApiPropertyOptional({
+    example: { booking_ref: 'X7Q2LM' },
+    description: 'Contact custom fields, merged over the campaign ones',
+  })
+  customFields?: Record<string, string>;
+}
+
+export class CreateCampaignDto {
+  @ApiProperty({ example: 'Storm Ciarán: LHR cancellations 21 Nov' })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ format: 'uuid', description: 'A registered channel (see /api/v1/channels)' })
+  @IsUUID()
+  channelId!: string;
+
+  @ApiProperty({ type: ContentDto })
+  @ValidateNested()
+  @Type(() => ContentDto)
+  content!: ContentDto;
+
+  @ApiPropertyOptional({
+    example: { alert_type: 'flight_cancellation' },
+    description: 'Set on each CXone contact, so routing can send replies to the right skill',
+  })
+  @IsOptional()
+  @IsCustomFields()
+  customFields?: Record<string, string>;
+
+  @ApiPropertyOptional({ example: '2026-11-21T18:00:00Z', description: 'Start sending at this time (else on /start)' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  scheduledAt?: string;
+
+  @ApiPropertyOptional({ default: false, description: 'Start sending as soon as the campaign is accepted' })
+  @IsOptional()
+  @IsBoolean()
+  start?: boolean;
+
+  @ApiPropertyOptional({ type: [RecipientInput], description: `Up to ${MAX_INLINE_RECIPIENTS}; or upload CSV later` })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_INLINE_RECIPIENTS)
+  recipients?: unknown[];
+}
+
+export class SendMessageDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  channelId!: string;
+
+  @ApiProperty({ example: '+12025550143', description: 'E.164 phone number or the channel external user id' })
+  @IsString()
+  @Length(1, 255)
+  to!: string;
+
+  @ApiPropertyOptional({ example: 'Ana Lima' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiProperty({ type: ContentDto })
+  @ValidateNested()
+  @Type(() => ContentDto)
+  content!: ContentDto;
+
+  @ApiPropertyOptional({ example: { alert_type: 'fraud_alert' } })
+  @IsOptional()
+  @IsCustomFields()
+  customFields?: Record<string, string>;
+}
+
+export class IntakeReport {
+  @ApiProperty({ description: 'Rows received in this request' }) received!: number;
+  @ApiProperty({ description: 'New recipients that will be sent to' }) accepted!: number;
+  @ApiProperty({ description: 'Rows that repeated an address already in the campaign' }) duplicates!: number;
+  @ApiProperty({ description: 'Rows refused (see the rejected-rows download)' }) rejected!: number;
+  @ApiProperty({ description: 'Accepted rows skipped because the customer opted out' }) optedOut!: number;
+  @ApiProperty({ description: 'Accepted rows skipped: WhatsApp free text outside the 24-hour window' })
+  outsideWindow!: number;
+}
+
+export class RecipientCounts {
+  @ApiProperty() total!: number;
+  @ApiProperty() pending!: number;
+  @ApiProperty() queued!: number;
+  @ApiProperty() sending!: number;
+  @ApiProperty() sent!: number;
+  @ApiProperty() failed!: number;
+  @ApiProperty() skippedOptedOut!: number;
+  @ApiProperty() skippedInvalid!: number;
+  @ApiProperty() skippedWindow!: number;
+  @ApiProperty() cancelled!: number;
+}
+
+export class CampaignProgress {
+  @ApiProperty({ description: 'Recipients in a final state' }) done!: number;
+  @ApiProperty({ description: 'Recipients still to send' }) remaining!: number;
+  @ApiProperty({ description: 'Messages sent per second over the last 10 s' }) sendRatePerSecond!: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'Seconds until done at the current rate' }) etaSeconds!:
+    number | null;
+}
+
+export class CampaignResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ['CAMPAIGN', 'MESSAGE'] }) kind!: 'CAMPAIGN' | 'MESSAGE';
+  @ApiProperty() name!: string;
+  @ApiProperty({ format: 'uuid' }) channelId!: string;
+  @ApiProperty({ enum: CAMPAIGN_STATUSES }) status!: (typeof CAMPAIGN_STATUSES)[number];
+  @ApiProperty({ type: ContentDto }) content!: unknown;
+  @ApiProperty({ type: Object }) customFields!: Record<string, string>;
+  @ApiProperty({ nullable: true, type: String }) scheduledAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) completedAt!: string | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ type: RecipientCounts }) counts!: RecipientCounts;
+  @ApiProperty({ type: CampaignProgress }) progress!: CampaignProgress;
+  @ApiPropertyOptional({ type: IntakeReport, description: 'What this request added (create and upload answers)' })
+  intake?: IntakeReport;
+}
+
+export class ListCampaignsQuery {
+  @ApiPropertyOptional({ enum: CAMPAIGN_STATUSES })
+  @IsOptional()
+  @IsIn(CAMPAIGN_STATUSES)
+  status?: (typeof CAMPAIGN_STATUSES)[number];
+
+  @ApiPropertyOptional({ default: 50, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}
+
+export class CampaignPage {
+  @ApiProperty({ type: [CampaignResponse] }) data!: CampaignResponse[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class ListRecipientsQuery {
+  @ApiPropertyOptional({ enum: RECIPIENT_STATUSES })
+  @IsOptional()
+  @IsIn(RECIPIENT_STATUSES)
+  status?: (typeof RECIPIENT_STATUSES)[number];
+
+  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsUUID()
+  cursor?: string;
+}
+
+export class RecipientResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() address!: string;
+  @ApiProperty({ nullable: true, type: String }) name!: string | null;
+  @ApiProperty({ enum: RECIPIENT_STATUSES }) status!: (typeof RECIPIENT_STATUSES)[number];
+  @ApiProperty() attempts!: number;
+  @ApiProperty() rateLimitedCount!: number;
+  @ApiProperty({ nullable: true, type: String }) failureReason!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'CXone contact (case) number' }) cxoneContactId!:
+    string | null;
+  @ApiProperty({ nullable: true, type: String }) cxoneThreadId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) cxoneMessageId!: string | null;
+  @ApiProperty({ description: 'Our thread id in CXone (thread.idOnExternalPlatform)' }) threadExternalId!: string;
+  @ApiProperty({ nullable: true, type: String }) sentAt!: string | null;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class RecipientPage {
+  @ApiProperty({ type: [RecipientResponse] }) data!: RecipientResponse[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class RetryFailedResponse {
+  @ApiProperty({ description: 'Recipients put back in the queue' }) requeued!: number;
+}
+
+export class MessageResponse extends RecipientResponse {
+  @ApiProperty({ format: 'uuid' }) channelId!: string;
+  @ApiProperty({ type: ContentDto }) content!: unknown;
+  @ApiProperty({ type: Object }) customFields!: Record<string, string>;
+  @ApiProperty() createdAt!: string;
+}

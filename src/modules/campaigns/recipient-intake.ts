@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { AddressKind, normalizeAddress } from '@/modules/contacts/address';
+import { customFieldsProblem, templateParametersProblem, toStringRecord } from './dto/validators';
+
+export interface AcceptedRecipient {
+  id: string;
+  address: string;
+  name: string | null;
+  parameters: Record<string, string> | null;
+  customFields: Record<string, string> | null;
+}
+
+export interface RejectedRow {
+  rowNumber: number;
+  input: string;
+  reason: string;
+}
+
+const MAX_NAME = 200;
+const MAX_INPUT_KEPT = 500;
+
+/**
+ * Validates recipients one row at a time (so one bad row never rejects the others): the address for the channel
+ * kind, name, per-recipient template parameters and custom fields, and that every parameter the template needs is
+ * given (by the campaign or the row). Repeated addresses are collapsed and counted. Deliberately hand-written rather
+ * than class-validator: it runs 50,000+ times per request and must stay a few microseconds per row.
+ */
+export class RecipientIntake {
+  readonly accepted: AcceptedRecipient[] = [];
+  readonly rejected: RejectedRow[] = [];
+  duplicates = 0;
+  received = 0;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly kind: AddressKind,
+    /** Parameters the template needs (null for text content). */
+    private readonly requiredParameters: readonly string[] | null,
+    /** Parameters the campaign gives every recipient. */
+    private readonly campaignParameters: Readonly<Record<string, string>>,
+    /** Addresses already in the campaign (earlier uploads). */
+    existing: Iterable<string> = [],
+  ) {
+    for (const address of existing) this.seen.add(address);
+  }
+
+  add(row: unknown, rowNumber: number): void {
+    this.received++;
+    const problem = this.check(row);
+    if (typeof problem === 'string') {
+      this.rejected.push({ rowNumber, input: describe(row), reason: problem });
+      return;
+    }
+    if (this.seen.has(problem.address)) {
+      this.duplicates++;
+      return;
+    }
+    this.seen.add(problem.address);
+    this.accepted.push(problem);
+  }
+
+  private check(row: unknown): AcceptedRecipient | string {
+    if (row === null || typeof row !== 'object' || Array.isArray(row))
+      return 'each recipient must be an object with a "to" field';
+    const r = row as Record<string, unknown>;
+    for (const key of Object.keys(r)) {
+      if (key !== 'to' && key !== 'name' && key !== 'parameters' && key !== 'customFields')
+        return `unknown field "${key.slice(0, 40)}"`;
+    }
+    const address = normalizeAddress(this.kind, r.to);
+    if (!address.ok) return `to: ${address.reason}`;
+    if (r.name !== undefined && r.name !== null && (typeof r.name !== 'string' || r.name.length > MAX_NAME)) {
+      return `name must be text of at most ${MAX_NAME} characters`;
+    }
+    let parameters: Record<string, string> | null = null;
+    if (r.parameters !== undefined && r.parameters !== null) {
+      const p = templateParametersProblem(r.parameters);
+      if (p) return `parameters ${p}`;
+      parameters = toStringRecord(r.parameters);
+    }
+    let customFields: Record<string, string> | null = null;
+    if (r.customFields !== undefined && r.customFields !== null) {
+      const p = customFieldsProblem(r.customFields);
+      if (p) return `customFields ${p}`;
+      customFields = toStringRecord(r.customFields);
+    }
+    if (this.requiredParameters) {
+      const missing = this.requiredParameters.filter(
+        (name) => !(parameters && name in parameters) && !(name in this.campaignParameters),
+      );
+      if (missing.length > 0) return `missing template parameter${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
+    }
+    const name = typeof r.name === 'string' && r.name.trim() ? r.name.trim() : null;
+    return { id: randomUUID(), address: address.address, name, parameters, customFields };
+  }
+}
+
+function describe(row: unknown): string {
+  let text: string;
+  try {
+    text = typeof row === 'string' ? row : JSON.stringify(row);
+  } catch {
+    text = String(row);
+  }
+  return text.length > MAX_INPUT_KEPT ? `${text.slice(0, MAX_INPUT_KEPT)}…` : text;
+}

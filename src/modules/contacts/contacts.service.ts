@@ -1,0 +1,76 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ValidationFailedError } from '@/infra/errors/domain-error';
+import type { ConsentSource } from '@/infra/prisma/generated/client';
+import { ChannelsService } from '@/modules/channels/channels.service';
+import { normalizeAddress } from './address';
+import { ContactsRepository, ContactState } from './contacts.repository';
+import { ConsentChangeDto, ConsentStateResponse, ListOptOutsQuery, OptOutPage } from './dto/consent.dto';
+
+/** WhatsApp allows free text only within 24 hours of the customer's last message. */
+export const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** End users per channel and their consent: the ledger every send checks, so nobody who said STOP is messaged. */
+@Injectable()
+export class ContactsService {
+  private readonly logger = new Logger(ContactsService.name);
+
+  constructor(
+    private readonly repository: ContactsRepository,
+    private readonly channels: ChannelsService,
+  ) {}
+
+  async optOut(dto: ConsentChangeDto, source: ConsentSource = 'ADMIN'): Promise<ConsentStateResponse> {
+    return this.change(dto, 'OPT_OUT', source);
+  }
+
+  async optIn(dto: ConsentChangeDto, source: ConsentSource = 'ADMIN'): Promise<ConsentStateResponse> {
+    return this.change(dto, 'OPT_IN', source);
+  }
+
+  async listOptedOut(query: ListOptOutsQuery): Promise<OptOutPage> {
+    await this.channels.info(query.channelId);
+    const limit = query.limit ?? 100;
+    const rows = await this.repository.listOptedOut(query.channelId, limit + 1, query.cursor);
+    const page = rows.slice(0, limit);
+    return {
+      data: page.map((r) => ({ address: r.address, optedOutAt: r.optedOutAt?.toISOString() ?? null })),
+      nextCursor: rows.length > limit ? (page[page.length - 1]?.address ?? null) : null,
+    };
+  }
+
+  /** Addresses among `addresses` that must not be messaged on the channel. */
+  optedOut(channelId: string, addresses: string[]): Promise<Set<string>> {
+    return this.repository.optedOut(channelId, addresses);
+  }
+
+  /** Addresses among `addresses` whose WhatsApp window is open now. */
+  windowOpen(channelId: string, addresses: string[], now = new Date()): Promise<Set<string>> {
+    return this.repository.inboundSince(channelId, addresses, new Date(now.getTime() - WHATSAPP_WINDOW_MS));
+  }
+
+  state(channelId: string, address: string): Promise<ContactState> {
+    return this.repository.state(channelId, address);
+  }
+
+  private async change(
+    dto: ConsentChangeDto,
+    kind: 'OPT_OUT' | 'OPT_IN',
+    source: ConsentSource,
+  ): Promise<ConsentStateResponse> {
+    const channel = await this.channels.info(dto.channelId);
+    const normalized = normalizeAddress(channel.kind, dto.address);
+    if (!normalized.ok)
+      throw new ValidationFailedError(`address: ${normalized.reason}`, [
+        { field: 'address', problems: [normalized.reason] },
+      ]);
+    const state = await this.repository.recordConsent({
+      channelId: channel.id,
+      address: normalized.address,
+      kind,
+      source,
+      ...(dto.reason ? { detail: dto.reason } : {}),
+    });
+    this.logger.log({ channelId: channel.id, kind, source }, 'consent recorded');
+    return { channelId: channel.id, address: normalized.address, optedOut: state.optedOut };
+  }
+}
