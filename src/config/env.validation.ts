@@ -260,7 +260,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(0)
   @Max(1000)
-  RATE_LIMIT_MARGIN_MS = 10;
+  RATE_LIMIT_MARGIN_MS = 20;
 
   @Type(() => Number)
   @IsInt()

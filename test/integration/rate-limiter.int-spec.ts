@@ -59,6 +59,33 @@ describe('RedisRateLimiter', () => {
     expect(maxInSlidingWindow(slots, 1000)).toBeLessThanOrEqual(50);
   });
 
+  it('holds the bound on actual starts even when callers wake late for their slot', async () => {
+    const started: number[] = [];
+    await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        limiter
+          .acquire(
+            'late',
+            { limit: 5, spacingMs: 0 },
+            // every other caller is held up just before its slot, as a busy event loop would
+            { beforeStart: { leadMs: 0, run: () => new Promise((r) => setTimeout(r, i % 2 === 0 ? 80 : 0)) } },
+          )
+          .then(() => started.push(Date.now())),
+      ),
+    );
+    expect(started).toHaveLength(15);
+    expect(maxInSlidingWindow(started, 1000)).toBeLessThanOrEqual(5);
+  });
+
+  it('gives callers whose slot fell into a block new, spaced slots after it instead of a burst', async () => {
+    const pending = Array.from({ length: 10 }, () => limiter.acquire('reblock', { limit: 20 }).then(() => Date.now()));
+    await limiter.block('reblock', 300);
+    const starts = (await Promise.all(pending)).sort((a, b) => a - b);
+    const afterBlock = starts.filter((t) => t >= starts[0] + 250);
+    const gaps = afterBlock.slice(1).map((t, i) => t - afterBlock[i]);
+    expect(gaps.every((g) => g >= 40)).toBe(true);
+  });
+
   it('reserves nothing and says how long to wait when the next slot is too far away', async () => {
     await limiter.acquire('far', { limit: 1, windowMs: 10_000 });
     const error = await limiter
