@@ -37,7 +37,7 @@ describe('JobRegistry.check', () => {
 describe('JobRegistry at start-up', () => {
   /** A provider class with one @JobHandler method per given job name. */
   const handlersFor = (className: string, names: JobName[]): new () => object => {
-    const cls = { [className]: class {} }[className]!;
+    const cls = { [className]: class {} }[className];
     for (const name of names) {
       const method = `handle_${name.replace(/\W/g, '_')}`;
       Object.defineProperty(cls.prototype, method, {

@@ -35,15 +35,18 @@ export class AccountsRepository {
   }
 
   /**
-   * Makes the default account match `row` (creating it on first boot), under a transaction-scoped advisory lock so
-   * replicas starting together converge on one default account.
+   * Makes the default account match `row` (creating it, with `initial` values, on first boot), under a
+   * transaction-scoped advisory lock so replicas starting together converge on one default account.
    */
-  upsertDefault(row: NewAccountRow): Promise<AccountRow> {
+  upsertDefault(
+    row: Omit<NewAccountRow, 'rateLimitPerSecond'>,
+    initial: Pick<NewAccountRow, 'rateLimitPerSecond'>,
+  ): Promise<AccountRow> {
     return this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('threadline:default-account'))`;
       const existing = await tx.cxoneAccount.findFirst({ where: { isDefault: true } });
       if (existing) return tx.cxoneAccount.update({ where: { id: existing.id }, data: { ...row, isDefault: true } });
-      return tx.cxoneAccount.create({ data: { ...row, isDefault: true } });
+      return tx.cxoneAccount.create({ data: { ...row, ...initial, isDefault: true } });
     });
   }
 }

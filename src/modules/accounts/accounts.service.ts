@@ -116,12 +116,16 @@ export class AccountsService implements OnApplicationBootstrap {
     return (await this.repository.list()).map((a) => a.id);
   }
 
-  /** Writes the environment's account as the default one; leaves it alone when nothing changed. */
+  /**
+   * Writes the environment's account as the default one; leaves it alone when nothing changed. The rate limit is
+   * only the initial value: a rate changed at run time (PATCH /accounts) survives restarts.
+   */
   private async syncDefaultAccount(): Promise<AccountRow> {
     const settings = this.config.cxone.defaultAccount;
     const existing = await this.repository.findDefault();
     if (existing && this.sameSettings(existing, settings)) return existing;
-    const row = await this.repository.upsertDefault(this.toRow(settings));
+    const { rateLimitPerSecond, ...connection } = this.toRow(settings);
+    const row = await this.repository.upsertDefault(connection, { rateLimitPerSecond });
     this.resolved.delete(row.id);
     return row;
   }
@@ -136,7 +140,6 @@ export class AccountsService implements OnApplicationBootstrap {
         row.tokenUrl === s.tokenUrl &&
         row.dfoBaseTemplate === s.dfoBaseTemplate &&
         row.clientId === s.clientId &&
-        row.rateLimitPerSecond === s.rateLimitPerSecond &&
         open(row.clientSecretEnc) === s.clientSecret &&
         open(row.accessKeyIdEnc) === s.accessKeyId &&
         open(row.accessKeySecretEnc) === s.accessKeySecret

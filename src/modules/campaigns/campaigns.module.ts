@@ -6,6 +6,7 @@ import { TemplatesModule } from '@/modules/templates/templates.module';
 import { CampaignsProcessor } from './campaigns.processor';
 import { CampaignsRepository } from './campaigns.repository';
 import { CampaignsService } from './campaigns.service';
+import { CompletionChecker } from './completion-checker';
 import { DispatchMetrics } from './dispatch.metrics';
 import { DispatchService } from './dispatch.service';
 import { DispatchWorkers } from './dispatch-workers';
@@ -27,6 +28,7 @@ import { SweeperService } from './sweeper.service';
     ProgressService,
     ProgressStream,
     CampaignsProcessor,
+    CompletionChecker,
   ],
   exports: [CampaignsService, ProgressStream],
 })

@@ -86,6 +86,12 @@ export interface SentIds {
   messageExternalId: string;
 }
 
+export interface SendGate {
+  campaignStatus: CampaignStatus | null;
+  optedOut: boolean;
+  lastInboundAt: Date | null;
+}
+
 export interface InFlightRow {
   id: string;
   generation: number;
@@ -333,12 +339,18 @@ export class CampaignsRepository {
     return (rowCount ?? 0) > 0;
   }
 
-  async campaignStatus(campaignId: string): Promise<CampaignStatus | null> {
-    const { rows } = await this.prisma.pool.query<{ status: CampaignStatus }>(
-      'SELECT status FROM campaign WHERE id = $1',
-      [campaignId],
+  /**
+   * What decides, just before a send, whether it may still go: the campaign's status and the customer's consent and
+   * last inbound message (read from the contacts ledger in the same round trip).
+   */
+  async sendGate(ctx: Pick<SendContext, 'campaignId' | 'channelId' | 'address'>): Promise<SendGate> {
+    const { rows } = await this.prisma.pool.query<SendGate>(
+      `SELECT c.status AS "campaignStatus", coalesce(ct.opted_out, false) AS "optedOut", ct.last_inbound_at AS "lastInboundAt"
+       FROM campaign c LEFT JOIN contact ct ON ct.channel_id = $2 AND ct.address = $3
+       WHERE c.id = $1`,
+      [ctx.campaignId, ctx.channelId, ctx.address],
     );
-    return rows[0]?.status ?? null;
+    return rows[0] ?? { campaignStatus: null, optedOut: false, lastInboundAt: null };
   }
 
   /**

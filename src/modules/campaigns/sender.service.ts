@@ -9,9 +9,10 @@ import { CxoneClient } from '@/integrations/cxone/cxone.client';
 import { CxoneAuthError, CxoneRateLimitedError, CxoneRejectedError } from '@/integrations/cxone/cxone.errors';
 import { AccountsService } from '@/modules/accounts/accounts.service';
 import { ChannelInfo, ChannelsService } from '@/modules/channels/channels.service';
-import { ContactsService, WHATSAPP_WINDOW_MS } from '@/modules/contacts/contacts.service';
+import { WHATSAPP_WINDOW_MS } from '@/modules/contacts/contacts.service';
 import { contentFor, customFieldsFor } from './campaign-content';
-import { CampaignsRepository, SendContext } from './campaigns.repository';
+import { CampaignsRepository, SendContext, SendGate } from './campaigns.repository';
+import { CompletionChecker } from './completion-checker';
 import type { FailureReason } from './campaign.state';
 import { DispatchMetrics } from './dispatch.metrics';
 import { messageExternalId, threadExternalId } from './external-ids';
@@ -22,6 +23,8 @@ export type SendOutcome = 'sent' | 'obsolete' | 'skipped_opted_out' | 'skipped_w
 /** How long a send waits for a rate slot before it hands its place back (as a delayed job) instead of holding a worker. */
 const MAX_SLOT_WAIT_MS = 10_000;
 const CHANNEL_CACHE_MS = 10_000;
+/** How far ahead of its rate slot a send re-checks its campaign and the customer's consent. */
+const GATE_LEAD_MS = 20;
 
 export function rateLimitKey(accountId: string): string {
   return `cxone:${accountId}:outbound`;
@@ -47,11 +50,11 @@ export class SenderService {
     private readonly repository: CampaignsRepository,
     private readonly channels: ChannelsService,
     private readonly accounts: AccountsService,
-    private readonly contacts: ContactsService,
     private readonly cxone: CxoneClient,
     private readonly limiter: RedisRateLimiter,
     private readonly queues: QueueService,
     private readonly progress: ProgressService,
+    private readonly completion: CompletionChecker,
     private readonly metrics: DispatchMetrics,
     private readonly config: AppConfig,
   ) {}
@@ -66,40 +69,52 @@ export class SenderService {
     if (job.attemptsStarted <= 1) this.metrics.queueWait.observe(labels, (Date.now() - job.timestamp) / 1000);
 
     const content = contentFor(ctx.content, ctx.parameters);
-    const consent = await this.contacts.state(channel.id, ctx.address);
-    if (consent.optedOut) return this.skip(ctx, account.id, 'SKIPPED_OPTED_OUT', 'the customer opted out');
+    const stopTimer = this.metrics.sendLatency.startTimer(labels);
+    let gate: SendGate = { campaignStatus: 'RUNNING', optedOut: false, lastInboundAt: null };
+    try {
+      await this.limiter.acquire(
+        rateLimitKey(account.id),
+        { limit: account.settings.rateLimitPerSecond, marginMs: this.config.dispatch.rateLimitMarginMs },
+        {
+          maxWaitMs: MAX_SLOT_WAIT_MS,
+          // Checked just ahead of the slot (the wait can be long), without delaying the send itself: a campaign paused
+          // or cancelled meanwhile sends nothing more, and nobody who opted out meanwhile is messaged.
+          beforeStart: {
+            leadMs: GATE_LEAD_MS,
+            run: async () => {
+              gate = await this.repository.sendGate(ctx);
+            },
+          },
+        },
+      );
+    } catch (err) {
+      stopTimer();
+      if (!(err instanceof RateLimitWaitTooLongError)) throw err;
+      // The account is saturated or paused for longer: give the worker slot back and come back later, free of charge.
+      await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
+      throw new DelayedError();
+    }
+    if (gate.campaignStatus !== 'RUNNING') {
+      stopTimer();
+      await this.repository.release(ctx, gate.campaignStatus === 'PAUSED' ? 'PENDING' : 'CANCELLED');
+      if (gate.campaignStatus !== 'PAUSED') this.completion.check(ctx.campaignId);
+      return 'obsolete';
+    }
+    if (gate.optedOut) {
+      stopTimer();
+      return this.skip(ctx, account.id, 'SKIPPED_OPTED_OUT', 'the customer opted out');
+    }
     if (channel.kind === 'WHATSAPP' && content.type === 'TEXT') {
-      const open = consent.lastInboundAt && Date.now() - consent.lastInboundAt.getTime() < WHATSAPP_WINDOW_MS;
-      if (!open)
+      const open = gate.lastInboundAt && Date.now() - gate.lastInboundAt.getTime() < WHATSAPP_WINDOW_MS;
+      if (!open) {
+        stopTimer();
         return this.skip(
           ctx,
           account.id,
           'SKIPPED_WINDOW',
           'WhatsApp free text outside the 24-hour window: send a template',
         );
-    }
-
-    const stopTimer = this.metrics.sendLatency.startTimer(labels);
-    try {
-      await this.limiter.acquire(
-        rateLimitKey(account.id),
-        { limit: account.settings.rateLimitPerSecond, marginMs: this.config.dispatch.rateLimitMarginMs },
-        { maxWaitMs: MAX_SLOT_WAIT_MS },
-      );
-    } catch (err) {
-      if (!(err instanceof RateLimitWaitTooLongError)) throw err;
-      // The account is saturated or paused for longer: give the worker slot back and come back later, free of charge.
-      await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
-      throw new DelayedError();
-    }
-
-    // The wait for a slot can be long: a campaign paused or cancelled meanwhile sends nothing more.
-    const status = await this.repository.campaignStatus(ctx.campaignId);
-    if (status !== 'RUNNING') {
-      stopTimer();
-      await this.repository.release(ctx, status === 'PAUSED' ? 'PENDING' : 'CANCELLED');
-      if (status !== 'PAUSED') await this.repository.completeIfDone(ctx.campaignId);
-      return 'obsolete';
+      }
     }
 
     try {
@@ -126,7 +141,7 @@ export class SenderService {
       if (recorded) {
         this.metrics.outcomes.inc({ ...labels, outcome: 'sent' });
         await this.progress.countSent(ctx.campaignId);
-        await this.repository.completeIfDone(ctx.campaignId);
+        this.completion.check(ctx.campaignId);
       }
       return 'sent';
     } catch (err) {
@@ -180,7 +195,7 @@ export class SenderService {
     this.metrics.failures.inc({ account: accountId, reason });
     if (await this.repository.finish(ctx, 'FAILED', reason, message)) {
       this.metrics.outcomes.inc({ account: accountId, outcome: 'failed' });
-      await this.repository.completeIfDone(ctx.campaignId);
+      this.completion.check(ctx.campaignId);
     }
   }
 
@@ -192,7 +207,7 @@ export class SenderService {
   ): Promise<SendOutcome> {
     if (await this.repository.finish(ctx, status, null, why)) {
       this.metrics.outcomes.inc({ account: accountId, outcome: status.toLowerCase() });
-      await this.repository.completeIfDone(ctx.campaignId);
+      this.completion.check(ctx.campaignId);
     }
     return status === 'SKIPPED_OPTED_OUT' ? 'skipped_opted_out' : 'skipped_window';
   }
