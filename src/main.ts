@@ -1,23 +1,14 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppConfig, ConfigError } from '@/config';
+import { AppConfig, loadConfigOrExit } from '@/config';
 import { createApp } from '@/bootstrap';
 import { LifecycleService } from '@/infra/http/lifecycle.service';
 import { SimulatorJsonLogger } from '@/simulator/json-logger';
 import { createSimulatorApp } from '@/simulator/simulator.app';
 
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = AppConfig.load();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   // Without a CXone tenant, `npm start` plays CXone itself: the simulator listens first, so the first sends find it.
   const simulator = config.simulator.embedded ? await startEmbeddedSimulator(config) : undefined;
   const app = await createApp(config);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { AppConfig, ConfigError } from '@/config';
+import { loadConfigOrExit } from '@/config';
 import { SimulatorJsonLogger } from './json-logger';
 import { createSimulatorApp } from './simulator.app';
 
@@ -9,16 +9,7 @@ import { createSimulatorApp } from './simulator.app';
  * logs; SIGTERM/SIGINT close it and exit 0.
  */
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = AppConfig.load();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const app = await createSimulatorApp(config, { logger: new SimulatorJsonLogger(config.log.level) });
   const logger = new Logger('CxoneSimulator');
   let closing = false;

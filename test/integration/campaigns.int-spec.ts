@@ -1,4 +1,5 @@
 import { PrismaService } from '@/infra/prisma/prisma.service';
+import { ApiKeysService } from '@/modules/auth/api-keys.service';
 import { SweeperService } from '@/modules/campaigns/sweeper.service';
 import {
   allRecipients,
@@ -37,6 +38,8 @@ describe('proactive campaigns through the simulator', () => {
   let t: TestApp;
   let admin: HttpClient;
   let sms: Channel;
+  let adminKey: string;
+  const adminAuthorization = (): string => `Bearer ${adminKey}`;
 
   const outbound = async (): Promise<SimRequest[]> =>
     (await sim.control.get<SimRequest[]>('/sim/requests?operation=outbound')).body;
@@ -46,6 +49,7 @@ describe('proactive campaigns through the simulator', () => {
     sim = await startSimulator({ SIMULATOR_OUTBOUND_RATE_PER_SECOND: '1000' });
     t = await startTestApp({ ...sim.appEnv, DISPATCH_CONCURRENCY: '20', SWEEPER_INTERVAL_MS: '60000' });
     admin = await t.clientWithScopes('admin');
+    adminKey = (await t.app.get(ApiKeysService).create({ name: 'sse', scopes: ['admin'] })).key;
     sms = await registerChannel(admin, 'sms_threadline_dev');
   });
   afterAll(async () => {
@@ -225,6 +229,34 @@ describe('proactive campaigns through the simulator', () => {
     } finally {
       await admin.patch(`/api/v1/accounts/${sms.accountId}`, { rateLimitPerSecond: 40 });
     }
+  });
+
+  it('streams progress as Server-Sent Events until the campaign ends', async () => {
+    const campaign = await createCampaign(admin, {
+      channelId: sms.id,
+      start: true,
+      recipients: phones(10).map((to) => ({ to })),
+    });
+    const response = await fetch(new URL(`/api/v1/campaigns/${campaign.id}/progress`, t.http.baseUrl), {
+      headers: { authorization: adminAuthorization() },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const text = await response.text(); // the server ends the stream after the final state
+    const events = text
+      .split('\n\n')
+      .filter((block) => block.includes('data:'))
+      .map((block) => ({
+        event: /^event: (.*)$/m.exec(block)?.[1],
+        data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as Campaign,
+      }));
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events.every((e) => e.event === 'progress')).toBe(true);
+    expect(events[events.length - 1]!.data).toMatchObject({
+      id: campaign.id,
+      status: 'COMPLETED',
+      counts: { sent: 10 },
+    });
   });
 
   it('creates nothing new for a repeated Idempotency-Key', async () => {

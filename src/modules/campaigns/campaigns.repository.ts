@@ -282,6 +282,10 @@ export class CampaignsRepository {
    * Records a successful send in one statement: the recipient SENT with CXone's ids, the contact, the proactive
    * thread linked to its campaign (where the customer's reply will land), and the alert as the thread's first message.
    * Returns false when the row was no longer this generation's to finish.
+   *
+   * It writes the contact, thread and message tables, which other modules own, on purpose: one statement keeps SENT
+   * and the thread a reply needs atomic, in one round trip on the hot path. When the threads module gets its own
+   * repository, this statement should move there, called with the recipient's ids.
    */
   async markSent(ctx: SendContext, ids: SentIds, content: unknown): Promise<boolean> {
     const { rows } = await this.prisma.pool.query<{ updated: number }>(

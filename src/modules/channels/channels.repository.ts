@@ -24,6 +24,7 @@ export class ChannelsRepository {
     return this.prisma.channel.update({ where: { id }, data });
   }
 
+  /** Whether campaigns still reference the channel (a read of the campaigns table, to refuse a delete early). */
   countCampaigns(id: string): Promise<number> {
     return this.prisma.campaign.count({ where: { channelId: id } });
   }

@@ -1,19 +1,11 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { ROOT, RunningProcess } from '@test/helpers/process';
+import { compiled, RunningProcess, spawnNode } from '@test/helpers/process';
 
-/** Runs src/simulator/main.ts (what `npm run start:sim` runs, compiled) in a child process, from the sources. */
+/** Runs the built entry point (what `npm run start:sim` runs) in a child process. */
 function startStandalone(env: Record<string, string>): RunningProcess {
-  const register = join(__dirname, 'fixtures', 'register-ts.cjs');
-  const child = spawn(process.execPath, ['-r', register, join(ROOT, 'src', 'simulator', 'main.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new RunningProcess(child);
+  return spawnNode(compiled('src/simulator/main.js'), [], env);
 }
 
-describe('CXone simulator: standalone process (src/simulator/main.ts)', () => {
+describe('CXone simulator: standalone process (dist/src/simulator/main.js)', () => {
   it('listens on SIMULATOR_HOST:SIMULATOR_PORT with JSON logs and exits 0 on SIGTERM', async () => {
     const proc = startStandalone({ SIMULATOR_HOST: '127.0.0.1', SIMULATOR_PORT: '0', LOG_LEVEL: 'info' });
     try {
