@@ -248,11 +248,11 @@ describe('proactive campaigns through the simulator', () => {
       .filter((block) => block.includes('data:'))
       .map((block) => ({
         event: /^event: (.*)$/m.exec(block)?.[1],
-        data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as Campaign,
+        data: JSON.parse(/^data: (.*)$/m.exec(block)![1]) as Campaign,
       }));
     expect(events.length).toBeGreaterThanOrEqual(1);
     expect(events.every((e) => e.event === 'progress')).toBe(true);
-    expect(events[events.length - 1]!.data).toMatchObject({
+    expect(events[events.length - 1].data).toMatchObject({
       id: campaign.id,
       status: 'COMPLETED',
       counts: { sent: 10 },

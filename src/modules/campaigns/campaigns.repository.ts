@@ -78,6 +78,9 @@ export interface SendContext {
   campaignCustomFields: Record<string, string>;
 }
 
+/** A claimed recipient and the number of the send attempt in progress (429 restarts and crashes do not count). */
+export type Attempt = Pick<SendContext, 'recipientId' | 'generation'> & { attempt: number };
+
 export interface SentIds {
   contactId: string | null;
   threadId: string | null;
@@ -267,7 +270,7 @@ export class CampaignsRepository {
    */
   async claim(recipientId: string, generation: number): Promise<SendContext | null> {
     const { rows } = await this.prisma.pool.query<SendContext>(
-      `UPDATE campaign_recipient r SET status = 'SENDING', attempts = r.attempts + 1, updated_at = now()
+      `UPDATE campaign_recipient r SET status = 'SENDING', updated_at = now()
        FROM campaign c
        WHERE r.id = $1 AND r.generation = $2 AND r.status = ANY($3::"RecipientStatus"[]) AND c.id = r.campaign_id AND c.status = 'RUNNING'
        RETURNING r.id AS "recipientId", r.generation, r.campaign_id AS "campaignId", c.channel_id AS "channelId", r.address, r.name,
@@ -287,11 +290,12 @@ export class CampaignsRepository {
    * and the thread a reply needs atomic, in one round trip on the hot path. When the threads module gets its own
    * repository, this statement should move there, called with the recipient's ids.
    */
-  async markSent(ctx: SendContext, ids: SentIds, content: unknown): Promise<boolean> {
+  async markSent(ctx: SendContext & Attempt, ids: SentIds, content: unknown): Promise<boolean> {
     const { rows } = await this.prisma.pool.query<{ updated: number }>(
       `WITH r AS (
          UPDATE campaign_recipient SET status = 'SENT', sent_at = now(), finished_at = now(), updated_at = now(),
-           cxone_contact_id = $3, cxone_thread_id = $4, cxone_message_id = $5, failure_reason = NULL, last_error = NULL
+           cxone_contact_id = $3, cxone_thread_id = $4, cxone_message_id = $5, failure_reason = NULL, last_error = NULL,
+           attempts = $13
          WHERE id = $1 AND generation = $2 AND status = 'SENDING' RETURNING id),
        c AS (
          INSERT INTO contact (id, channel_id, address, display_name, created_at, updated_at)
@@ -323,6 +327,7 @@ export class CampaignsRepository {
         ctx.campaignId,
         ids.messageExternalId,
         JSON.stringify(content),
+        ctx.attempt,
       ],
     );
     return (rows[0]?.updated ?? 0) > 0;
@@ -330,15 +335,24 @@ export class CampaignsRepository {
 
   /** Ends a claimed recipient without a send (FAILED or SKIPPED_*); false when it was no longer ours. */
   async finish(
-    ctx: Pick<SendContext, 'recipientId' | 'generation'>,
+    ctx: Attempt,
     status: Extract<RecipientStatus, 'FAILED' | 'SKIPPED_OPTED_OUT' | 'SKIPPED_WINDOW' | 'SKIPPED_INVALID'>,
     failureReason: string | null,
     lastError: string | null,
   ): Promise<boolean> {
     const { rowCount } = await this.prisma.pool.query(
-      `UPDATE campaign_recipient SET status = $3, failure_reason = $4, last_error = $5, finished_at = now(), updated_at = now()
+      `UPDATE campaign_recipient SET status = $3, failure_reason = $4, last_error = $5, finished_at = now(), updated_at = now(),
+         attempts = greatest(attempts, $7)
        WHERE id = $1 AND generation = $2 AND status = ANY($6::"RecipientStatus"[])`,
-      [ctx.recipientId, ctx.generation, status, failureReason, truncate(lastError), recipientAllowedFrom(status)],
+      [
+        ctx.recipientId,
+        ctx.generation,
+        status,
+        failureReason,
+        truncate(lastError),
+        recipientAllowedFrom(status),
+        ctx.attempt,
+      ],
     );
     return (rowCount ?? 0) > 0;
   }
@@ -375,10 +389,11 @@ export class CampaignsRepository {
   }
 
   /** A transient failure that will be retried: visible on the row while it waits. */
-  async noteTransientError(ctx: Pick<SendContext, 'recipientId' | 'generation'>, error: string): Promise<void> {
+  async noteTransientError(ctx: Attempt, error: string): Promise<void> {
     await this.prisma.pool.query(
-      `UPDATE campaign_recipient SET last_error = $3, updated_at = now() WHERE id = $1 AND generation = $2 AND status = 'SENDING'`,
-      [ctx.recipientId, ctx.generation, truncate(error)],
+      `UPDATE campaign_recipient SET last_error = $3, attempts = $4, updated_at = now()
+       WHERE id = $1 AND generation = $2 AND status = 'SENDING'`,
+      [ctx.recipientId, ctx.generation, truncate(error), ctx.attempt],
     );
   }
 

@@ -11,7 +11,7 @@ import { AccountsService } from '@/modules/accounts/accounts.service';
 import { ChannelInfo, ChannelsService } from '@/modules/channels/channels.service';
 import { WHATSAPP_WINDOW_MS } from '@/modules/contacts/contacts.service';
 import { contentFor, customFieldsFor } from './campaign-content';
-import { CampaignsRepository, SendContext, SendGate } from './campaigns.repository';
+import { Attempt, CampaignsRepository, SendContext, SendGate } from './campaigns.repository';
 import { CompletionChecker } from './completion-checker';
 import type { FailureReason } from './campaign.state';
 import { DispatchMetrics } from './dispatch.metrics';
@@ -61,8 +61,9 @@ export class SenderService {
 
   async send(job: JobOf<JobName.SendToRecipient>, token?: string): Promise<SendOutcome> {
     const { recipientId, generation } = job.data;
-    const ctx = await this.repository.claim(recipientId, generation);
-    if (!ctx) return 'obsolete'; // paused, cancelled, finished, or superseded by a newer generation
+    const claimed = await this.repository.claim(recipientId, generation);
+    if (!claimed) return 'obsolete'; // paused, cancelled, finished, or superseded by a newer generation
+    const ctx = { ...claimed, attempt: job.attemptsMade + 1 };
     const channel = await this.channel(ctx.channelId);
     const account = await this.accounts.resolve(channel.accountId);
     const labels = { account: account.id };
@@ -153,7 +154,7 @@ export class SenderService {
   private async handleFailure(
     err: unknown,
     job: JobOf<JobName.SendToRecipient>,
-    ctx: SendContext,
+    ctx: SendContext & Attempt,
     accountId: string,
   ): Promise<never> {
     const message = err instanceof Error ? err.message : String(err);
@@ -191,7 +192,12 @@ export class SenderService {
     throw err instanceof Error ? err : new Error(message);
   }
 
-  private async fail(ctx: SendContext, accountId: string, reason: FailureReason, message: string): Promise<void> {
+  private async fail(
+    ctx: SendContext & Attempt,
+    accountId: string,
+    reason: FailureReason,
+    message: string,
+  ): Promise<void> {
     this.metrics.failures.inc({ account: accountId, reason });
     if (await this.repository.finish(ctx, 'FAILED', reason, message)) {
       this.metrics.outcomes.inc({ account: accountId, outcome: 'failed' });
@@ -200,7 +206,7 @@ export class SenderService {
   }
 
   private async skip(
-    ctx: SendContext,
+    ctx: SendContext & Attempt,
     accountId: string,
     status: 'SKIPPED_OPTED_OUT' | 'SKIPPED_WINDOW',
     why: string,
