@@ -1,4 +1,5 @@
-declare module 'swagger-ui-dist' {
+declare module 'swagger-ui-dist/absolute-path.js' {
   /** Folder holding swagger-ui's built assets. */
-  export function getAbsoluteFSPath(): string;
+  function getAbsoluteFSPath(): string;
+  export = getAbsoluteFSPath;
 }

@@ -2,7 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getAbsoluteFSPath } from 'swagger-ui-dist';
+// absolute-path.js, not the package root: the root loads the whole browser bundle into every process.
+import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 
 const ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',

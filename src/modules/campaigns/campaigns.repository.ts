@@ -140,9 +140,10 @@ export class CampaignsRepository {
           campaign.scheduledAt,
         ],
       );
-      const inserted = await this.copyRecipients(client, campaign.id, recipients);
+      // A new campaign has no rows to collide with (intake already collapsed repeats): COPY straight into the table.
+      await this.copyInto(client, 'campaign_recipient', campaign.id, recipients);
       await this.insertRejected(client, campaign.id, rejected);
-      return inserted;
+      return recipients.length;
     });
   }
 
@@ -555,24 +556,33 @@ export class CampaignsRepository {
   ): Promise<number> {
     if (recipients.length === 0) return 0;
     await client.query(
-      `CREATE TEMP TABLE recipient_intake (id uuid, address text, name text, status "RecipientStatus", parameters jsonb,
-         custom_fields jsonb) ON COMMIT DROP`,
+      `CREATE TEMP TABLE recipient_intake (id uuid, campaign_id uuid, address text, name text, status "RecipientStatus",
+         parameters jsonb, custom_fields jsonb, finished_at timestamptz, created_at timestamptz, updated_at timestamptz)
+       ON COMMIT DROP`,
     );
-    const copy = client.query(
-      copyFrom(
-        'COPY recipient_intake (id, address, name, status, parameters, custom_fields) FROM STDIN WITH (FORMAT csv)',
-      ),
-    );
-    await pipeline(Readable.from(csvLines(recipients)), copy);
+    await this.copyInto(client, 'recipient_intake', campaignId, recipients);
     const { rowCount } = await client.query(
       `INSERT INTO campaign_recipient (id, campaign_id, address, name, status, parameters, custom_fields, finished_at, created_at, updated_at)
-       SELECT id, $1, address, name, status, parameters, custom_fields,
-              CASE WHEN status = 'PENDING' THEN NULL ELSE now() END, now(), now()
-       FROM recipient_intake
+       SELECT * FROM recipient_intake
        ON CONFLICT (campaign_id, address) DO NOTHING`,
-      [campaignId],
     );
     return rowCount ?? 0;
+  }
+
+  private async copyInto(
+    client: PoolClient,
+    table: 'campaign_recipient' | 'recipient_intake',
+    campaignId: string,
+    recipients: RecipientToInsert[],
+  ): Promise<void> {
+    if (recipients.length === 0) return;
+    const copy = client.query(
+      copyFrom(
+        `COPY ${table} (id, campaign_id, address, name, status, parameters, custom_fields, finished_at, created_at, updated_at)
+         FROM STDIN WITH (FORMAT csv)`,
+      ),
+    );
+    await pipeline(Readable.from(csvLines(campaignId, recipients)), copy);
   }
 
   private async insertRejected(client: PoolClient, campaignId: string, rejected: RejectedRow[]): Promise<void> {
@@ -600,12 +610,14 @@ export class CampaignsRepository {
   }
 }
 
-function* csvLines(recipients: RecipientToInsert[]): Generator<string> {
+function* csvLines(campaignId: string, recipients: RecipientToInsert[]): Generator<string> {
+  const now = new Date().toISOString();
   let batch = '';
   for (const r of recipients) {
-    batch += `${r.id},${csv(r.address)},${csv(r.name)},${r.status},${csv(r.parameters && JSON.stringify(r.parameters))},${csv(
+    const finished = r.status === 'PENDING' ? '' : now;
+    batch += `${r.id},${campaignId},${csv(r.address)},${csv(r.name)},${r.status},${csv(r.parameters && JSON.stringify(r.parameters))},${csv(
       r.customFields && JSON.stringify(r.customFields),
-    )}\n`;
+    )},${finished},${now},${now}\n`;
     if (batch.length > 64 * 1024) {
       yield batch;
       batch = '';

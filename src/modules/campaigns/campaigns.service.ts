@@ -7,6 +7,7 @@ import { ChannelInfo, ChannelsService } from '@/modules/channels/channels.servic
 import { ContactsService } from '@/modules/contacts/contacts.service';
 import { TemplatesService } from '@/modules/templates/templates.service';
 import { CampaignRow, CampaignsRepository, RecipientRow, RecipientToInsert } from './campaigns.repository';
+import type { ProactiveContent } from '@/integrations/cxone/content';
 import { ContentDto, toProactiveContent } from './dto/content.dto';
 import {
   CampaignPage,
@@ -73,7 +74,7 @@ export class CampaignsService {
       toStringRecord(dto.content.template?.parameters),
     );
     (dto.recipients ?? []).forEach((row, i) => intake.add(row, i + 1));
-    const { rows, optedOut, outsideWindow } = await this.preflight(channel, dto.content, intake);
+    const { rows, optedOut, outsideWindow } = await this.preflight(channel, dto.content.type, intake);
 
     const id = randomUUID();
     const inserted = await this.repository.createWithRecipients(
@@ -104,25 +105,22 @@ export class CampaignsService {
     if (!ACCEPTING_RECIPIENTS.includes(campaign.status))
       throw new CampaignStateError(id, 'add recipients to', campaign.status);
     const channel = await this.channels.info(campaign.channelId);
-    const content = campaign.content as {
-      type: 'TEXT' | 'TEMPLATE';
-      template?: { name: string; language: string; parameters?: unknown };
-    };
+    const content = campaign.content as ProactiveContent;
     const template =
-      content.type === 'TEMPLATE' && content.template
+      content.type === 'TEMPLATE'
         ? await this.templates.find(channel.id, content.template.name, content.template.language)
         : null;
     const intake = new RecipientIntake(
       channel.kind,
       template?.parameters ?? null,
-      toStringRecord(content.template?.parameters),
+      content.type === 'TEMPLATE' ? toStringRecord(content.template.parameters) : {},
     );
     if ('csv' in source) {
       await readRecipientsCsv(source.csv, (row, n) => intake.add(row, n));
     } else {
       source.json.forEach((row, i) => intake.add(row, i + 1));
     }
-    const { rows, optedOut, outsideWindow } = await this.preflight(channel, content as ContentDto, intake);
+    const { rows, optedOut, outsideWindow } = await this.preflight(channel, content.type, intake);
     const inserted = await this.repository.appendRecipients(id, ACCEPTING_RECIPIENTS, rows, intake.rejected);
     if (inserted === null) throw new CampaignStateError(id, 'add recipients to', (await this.campaign(id)).status);
     if (campaign.status === 'RUNNING') await this.dispatch.requestDispatch(id);
@@ -233,7 +231,7 @@ export class CampaignsService {
       throw new ValidationFailedError(problem.reason, [
         { field: problem.reason.startsWith('to:') ? 'to' : 'content', problems: [problem.reason] },
       ]);
-    const { rows } = await this.preflight(channel, dto.content, intake);
+    const { rows } = await this.preflight(channel, dto.content.type, intake);
     const id = randomUUID();
     await this.repository.createWithRecipients(
       {
@@ -291,12 +289,12 @@ export class CampaignsService {
    */
   private async preflight(
     channel: ChannelInfo,
-    content: ContentDto,
+    contentType: ProactiveContent['type'],
     intake: RecipientIntake,
   ): Promise<{ rows: RecipientToInsert[]; optedOut: number; outsideWindow: number }> {
     const addresses = intake.accepted.map((r) => r.address);
     const optedOut = await this.contacts.optedOut(channel.id, addresses);
-    const needsWindow = channel.kind === 'WHATSAPP' && content.type === 'TEXT';
+    const needsWindow = channel.kind === 'WHATSAPP' && contentType === 'TEXT';
     const windowOpen = needsWindow ? await this.contacts.windowOpen(channel.id, addresses) : null;
     let skippedOptOut = 0;
     let skippedWindow = 0;

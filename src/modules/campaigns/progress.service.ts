@@ -15,7 +15,7 @@ export class ProgressService {
 
   async countSent(campaignId: string, at = Date.now()): Promise<void> {
     const key = this.key(campaignId, Math.floor(at / 1000));
-    await this.redis.client.multi().incr(key).expire(key, 120).exec();
+    await Promise.all([this.redis.client.incr(key), this.redis.client.expire(key, 120, 'NX')]);
   }
 
   /** Messages sent per second over the last 10 complete seconds. */
