@@ -70,7 +70,7 @@ describe('RedisRateLimiter', () => {
             // every other caller is held up just before its slot, as a busy event loop would
             { beforeStart: { leadMs: 0, run: () => new Promise((r) => setTimeout(r, i % 2 === 0 ? 80 : 0)) } },
           )
-          .then(() => started.push(Date.now())),
+          .then((slot) => started.push(slot.startedAtMs!)),
       ),
     );
     expect(started).toHaveLength(15);
@@ -78,12 +78,15 @@ describe('RedisRateLimiter', () => {
   });
 
   it('gives callers whose slot fell into a block new, spaced slots after it instead of a burst', async () => {
-    const pending = Array.from({ length: 10 }, () => limiter.acquire('reblock', { limit: 20 }).then(() => Date.now()));
+    const pending = Array.from({ length: 10 }, () =>
+      limiter.acquire('reblock', { limit: 20 }).then((slot) => slot.startedAtMs!),
+    );
     await limiter.block('reblock', 300);
     const starts = (await Promise.all(pending)).sort((a, b) => a - b);
     const afterBlock = starts.filter((t) => t >= starts[0] + 250);
     const gaps = afterBlock.slice(1).map((t, i) => t - afterBlock[i]);
-    expect(gaps.every((g) => g >= 40)).toBe(true);
+    // slots 50 ms apart; actual starts wobble by a few ms, a burst would put them together
+    expect(Math.min(...gaps)).toBeGreaterThan(25);
   });
 
   it('reserves nothing and says how long to wait when the next slot is too far away', async () => {

@@ -49,24 +49,25 @@ return {1, wait, slot}
 `;
 
 // KEYS[1] start log (zset, actual starts, Redis clock µs), KEYS[2] "blocked until" (µs)
-// ARGV: limit, window µs (incl. margin), member id. Returns 0 when the start is recorded, µs to wait when the bound
-// needs it, or -1 when a block (429) began after the slot was reserved: the caller then reserves a new slot.
+// ARGV: limit, window µs (incl. margin), member id. Returns {0, start µs} when the start is recorded, {1, µs to wait}
+// when the bound needs it, or {-1, 0} when a block (429) began after the slot was reserved: the caller then reserves
+// a new slot.
 const CONFIRM_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
-if blocked > now then return -1 end
+if blocked > now then return {-1, 0} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) >= limit then
   local nth = redis.call('ZRANGE', KEYS[1], -limit, -limit, 'WITHSCORES')
   local wait = tonumber(nth[2]) + window - now
-  if wait > 0 then return wait end
+  if wait > 0 then return {1, wait} end
 end
 redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], math.floor(window / 1000) + 1000)
-return 0
+return {0, now}
 `;
 
 // KEYS[1] "blocked until"; ARGV[1] block duration µs. Only ever extends the block.
@@ -115,6 +116,8 @@ export interface Slot {
   waitMs: number;
   /** When the slot starts, ms since the epoch on Redis's clock (what the sliding-window bound is kept on). */
   startsAtMs: number;
+  /** acquire(): when the caller actually started, on Redis's clock (also bound by the sliding window). */
+  startedAtMs?: number;
 }
 
 export class RateLimitWaitTooLongError extends Error {
@@ -155,31 +158,30 @@ export class RedisRateLimiter {
       await sleepUntil(startsAt);
       // A block (429) that began while we waited voids the slot: take a new one after it, spaced like the others,
       // instead of everyone starting together when the block ends.
-      if (await this.confirmStart(key, policy, options.signal)) return slot;
+      const startedAtMs = await this.confirmStart(key, policy, options.signal);
+      if (startedAtMs !== null) return { ...slot, startedAtMs };
     }
   }
 
   /**
-   * Records the actual start, waiting as long as the bound on actual starts requires. False when the key is blocked
-   * (the caller must reserve again).
+   * Records the actual start, waiting as long as the bound on actual starts requires; returns its time (ms, Redis
+   * clock). Null when the key is blocked (the caller must reserve again).
    */
-  private async confirmStart(key: string, policy: RateLimitPolicy, signal?: AbortSignal): Promise<boolean> {
+  private async confirmStart(key: string, policy: RateLimitPolicy, signal?: AbortSignal): Promise<number | null> {
     const limit = Math.floor(policy.limit);
     const windowUs = Math.round(((policy.windowMs ?? 1000) + (policy.marginMs ?? DEFAULT_MARGIN_MS)) * 1000);
     const member = randomUUID();
     for (;;) {
-      const waitUs = Number(
-        await (this.redis as unknown as ConfirmCommand).threadlineConfirmStart(
-          this.startsKey(key),
-          this.blockKey(key),
-          limit,
-          windowUs,
-          member,
-        ),
-      );
-      if (waitUs === 0) return true;
-      if (waitUs < 0) return false;
-      await sleep(Math.max(1, Math.ceil(waitUs / 1000)), undefined, signal ? { signal } : undefined);
+      const [outcome, value] = (await (this.redis as unknown as ConfirmCommand).threadlineConfirmStart(
+        this.startsKey(key),
+        this.blockKey(key),
+        limit,
+        windowUs,
+        member,
+      )) as [number, number];
+      if (outcome === 0) return value / 1000;
+      if (outcome < 0) return null;
+      await sleep(Math.max(1, Math.ceil(value / 1000)), undefined, signal ? { signal } : undefined);
     }
   }
 
