@@ -357,6 +357,20 @@ describe('proactive campaigns through the simulator', () => {
       );
     });
 
+    it('imports the templates CXone lists for the channel', async () => {
+      const synced = await admin.post<{ imported: number }>(`/api/v1/channels/${whatsapp.id}/templates/sync`);
+      expect(synced.status).toBe(200);
+      expect(synced.body.imported).toBeGreaterThanOrEqual(2);
+      const listed = (
+        await admin.get<Array<{ name: string; parameters: string[] }>>(`/api/v1/templates?channelId=${whatsapp.id}`)
+      ).body;
+      expect(listed).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'appointment_reminder', parameters: ['1', '2', '3'] }),
+        ]),
+      );
+    });
+
     it('refuses a template that is not registered for the channel', async () => {
       const res = await admin.post<ErrorBody>('/api/v1/campaigns', {
         name: 'x',

@@ -250,6 +250,78 @@ describe('the CXone client against the simulator', () => {
     });
   });
 
+  it('covers the DFO calls a BYOC middleware and the proactive pipeline make', async () => {
+    const thread = `byoc-thread-${n}`;
+    const inbound = await client.createMessage(account, 'chat_threadline_dev', {
+      messageExternalId: `byoc-msg-${n}`,
+      threadExternalId: thread,
+      content: { type: 'TEXT', payload: { text: 'Hello, I need help with my booking' } },
+      author: { externalId: 'widget-user-1', firstName: 'Ana' },
+      createdAt: new Date(),
+    });
+    expect(inbound.contactId).toMatch(/^\d{16}$/);
+    const contactId = inbound.contactId!;
+
+    await client.setContactCustomFields(account, contactId, { booking_ref: 'X7Q2LM' });
+    expect((await client.getContact(account, contactId)).customFields).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ident: 'booking_ref', value: 'X7Q2LM' })]),
+    );
+    expect((await client.listContactCustomFieldDefinitions(account)).map((d) => d.ident)).toContain('alert_type');
+
+    await client.setMessageDeliveryStatus(account, 'chat_threadline_dev', `byoc-msg-${n}`, 'seen');
+    await client.sendTypingIndicator(account, 'chat_threadline_dev', thread, true);
+
+    await client.setThreadLock(account, 'chat_threadline_dev', thread, false);
+    const locked = await client
+      .createMessage(account, 'chat_threadline_dev', {
+        messageExternalId: `byoc-msg-${n}-2`,
+        threadExternalId: thread,
+        content: { type: 'TEXT', payload: { text: 'still there?' } },
+        author: { externalId: 'widget-user-1' },
+        createdAt: new Date(),
+      })
+      .catch((e: unknown) => e);
+    expect(locked).toBeInstanceOf(CxoneRejectedError);
+    await client.setThreadLock(account, 'chat_threadline_dev', thread, true);
+
+    await client.setContactStatus(account, contactId, 'resolved');
+    expect((await client.getContact(account, contactId)).status).toBe('resolved');
+
+    const templates = await client.listTemplates(account, 'whatsapp_threadline_dev');
+    expect(templates.map((t) => t.template)).toEqual(
+      expect.arrayContaining(['flight_cancellation', 'appointment_reminder']),
+    );
+
+    const issued = (
+      await sim.control.post<{ token: string; brandId: number; userId: number }>('/sim/one-time-tokens', {
+        purpose: 'channel-integration',
+      })
+    ).body;
+    const verified = await client.verifyOneTimeToken(account, {
+      brandId: issued.brandId,
+      userId: issued.userId,
+      token: issued.token,
+      purpose: 'channel-integration',
+    });
+    expect(verified.accessToken).toBeTruthy();
+    await client.createChannel(
+      account,
+      {
+        id: `chat_${n}`,
+        idOnExternalPlatform: `chat_${n}`,
+        channelIntegrationId: 'integration-1',
+        realExternalPlatformId: 'custom',
+        name: 'Widget',
+        isPrivate: true,
+        hasTreeStructure: false,
+      },
+      verified.accessToken,
+    );
+    expect((await client.listChannels(account, verified.accessToken)).map((c) => c.id)).toContain(`chat_${n}`);
+    await client.deleteChannel(account, `chat_${n}`, verified.accessToken);
+    expect((await client.listChannels(account)).map((c) => c.id)).not.toContain(`chat_${n}`);
+  });
+
   it('gets 429s with Retry-After for a burst of 200 unthrottled calls, and CXone never accepts more than 40 in a sliding second', async () => {
     await client.sendOutbound(account, 'sms_threadline_dev', message(0)); // token first
     await sim.control.post('/sim/reset');

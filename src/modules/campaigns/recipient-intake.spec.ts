@@ -43,12 +43,4 @@ describe('RecipientIntake', () => {
     expect(intake.accepted.map((r) => r.parameters)).toEqual([{ '2': 'Monday' }, { '1': 'BA999', '2': 'Friday' }]);
     expect(intake.rejected.map((r) => r.reason)).toEqual(['missing template parameter 2']);
   });
-
-  it('treats addresses already in the campaign as duplicates', () => {
-    const intake = new RecipientIntake('BYOC_CHAT', null, {}, ['user-1']);
-    intake.add({ to: 'user-1' }, 1);
-    intake.add({ to: 'user-2' }, 2);
-    expect(intake.duplicates).toBe(1);
-    expect(intake.accepted.map((r) => r.address)).toEqual(['user-2']);
-  });
 });

@@ -22,7 +22,8 @@ const MAX_INPUT_KEPT = 500;
 /**
  * Validates recipients one row at a time (so one bad row never rejects the others): the address for the channel
  * kind, name, per-recipient template parameters and custom fields, and that every parameter the template needs is
- * given (by the campaign or the row). Repeated addresses are collapsed and counted. Deliberately hand-written rather
+ * given (by the campaign or the row). Repeated addresses are collapsed and counted (repeats of addresses an earlier
+ * upload added are caught by the database's unique key). Deliberately hand-written rather
  * than class-validator: it runs 50,000+ times per request and must stay a few microseconds per row.
  */
 export class RecipientIntake {
@@ -38,11 +39,7 @@ export class RecipientIntake {
     private readonly requiredParameters: readonly string[] | null,
     /** Parameters the campaign gives every recipient. */
     private readonly campaignParameters: Readonly<Record<string, string>>,
-    /** Addresses already in the campaign (earlier uploads). */
-    existing: Iterable<string> = [],
-  ) {
-    for (const address of existing) this.seen.add(address);
-  }
+  ) {}
 
   add(row: unknown, rowNumber: number): void {
     this.received++;

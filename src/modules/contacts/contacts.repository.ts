@@ -33,14 +33,6 @@ export class ContactsRepository {
     return new Set(rows.map((r) => r.address));
   }
 
-  async state(channelId: string, address: string): Promise<ContactState> {
-    const row = await this.prisma.contact.findUnique({
-      where: { channelId_address: { channelId, address } },
-      select: { optedOut: true, lastInboundAt: true },
-    });
-    return row ?? { optedOut: false, lastInboundAt: null };
-  }
-
   /**
    * Appends a consent event and updates the contact's cached opt-out flag from the latest event, in one
    * transaction. An event with an `externalRef` already recorded for the contact is ignored (replays are harmless).

@@ -3,7 +3,7 @@ import { ValidationFailedError } from '@/infra/errors/domain-error';
 import type { ConsentSource } from '@/infra/prisma/generated/client';
 import { ChannelsService } from '@/modules/channels/channels.service';
 import { normalizeAddress } from './address';
-import { ContactsRepository, ContactState } from './contacts.repository';
+import { ContactsRepository } from './contacts.repository';
 import { ConsentChangeDto, ConsentStateResponse, ListOptOutsQuery, OptOutPage } from './dto/consent.dto';
 
 /** WhatsApp allows free text only within 24 hours of the customer's last message. */
@@ -46,10 +46,6 @@ export class ContactsService {
   /** Addresses among `addresses` whose WhatsApp window is open now. */
   windowOpen(channelId: string, addresses: string[], now = new Date()): Promise<Set<string>> {
     return this.repository.inboundSince(channelId, addresses, new Date(now.getTime() - WHATSAPP_WINDOW_MS));
-  }
-
-  state(channelId: string, address: string): Promise<ContactState> {
-    return this.repository.state(channelId, address);
   }
 
   private async change(
