@@ -18,10 +18,6 @@ export class AccountsRepository {
     return this.prisma.cxoneAccount.findUnique({ where: { id } });
   }
 
-  findByName(name: string): Promise<AccountRow | null> {
-    return this.prisma.cxoneAccount.findUnique({ where: { name } });
-  }
-
   findDefault(): Promise<AccountRow | null> {
     return this.prisma.cxoneAccount.findFirst({ where: { isDefault: true } });
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig, CxoneAccountSettings } from '@/config';
+import { ExpiringCache } from '@/infra/cache/expiring-cache';
 import { SecretBox } from '@/infra/crypto/secret-box';
 import { Prisma } from '@/infra/prisma/generated/client';
 import type { CxoneAccountRef } from '@/integrations/cxone/cxone.client';
@@ -18,7 +19,7 @@ const RESOLVE_TTL_MS = 5_000;
 @Injectable()
 export class AccountsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AccountsService.name);
-  private readonly resolved = new Map<string, { ref: CxoneAccountRef; at: number }>();
+  private readonly resolved = new ExpiringCache<string, CxoneAccountRef>(RESOLVE_TTL_MS);
 
   constructor(
     private readonly repository: AccountsRepository,
@@ -84,28 +85,8 @@ export class AccountsService implements OnApplicationBootstrap {
   }
 
   /** The account with its decrypted settings, for the CXone client and the dispatcher (cached briefly). */
-  async resolve(id: string): Promise<CxoneAccountRef> {
-    const cached = this.resolved.get(id);
-    if (cached && Date.now() - cached.at < RESOLVE_TTL_MS) return cached.ref;
-    const row = await this.row(id);
-    const ref: CxoneAccountRef = {
-      id: row.id,
-      settings: {
-        name: row.name,
-        authMode: row.authMode,
-        issuerUrl: row.issuerUrl,
-        apiBaseUrl: row.apiBaseUrl,
-        tokenUrl: row.tokenUrl,
-        dfoBaseTemplate: row.dfoBaseTemplate,
-        clientId: row.clientId,
-        clientSecret: this.secrets.open(row.clientSecretEnc),
-        accessKeyId: row.accessKeyIdEnc ? this.secrets.open(row.accessKeyIdEnc) : null,
-        accessKeySecret: row.accessKeySecretEnc ? this.secrets.open(row.accessKeySecretEnc) : null,
-        rateLimitPerSecond: row.rateLimitPerSecond,
-      },
-    };
-    this.resolved.set(id, { ref, at: Date.now() });
-    return ref;
+  resolve(id: string): Promise<CxoneAccountRef> {
+    return this.resolved.get(id, async () => ({ id, settings: this.settingsOf(await this.row(id)) }));
   }
 
   async defaultAccountId(): Promise<string> {
@@ -130,23 +111,43 @@ export class AccountsService implements OnApplicationBootstrap {
     return row;
   }
 
+  /** Whether the row already connects the way `s` says (its name and rate are the row's own business). */
   private sameSettings(row: AccountRow, s: CxoneAccountSettings): boolean {
-    const open = (v: string | null): string | null => (v ? this.secrets.open(v) : null);
+    let stored: CxoneAccountSettings;
     try {
-      return (
-        row.authMode === s.authMode &&
-        row.issuerUrl === s.issuerUrl &&
-        row.apiBaseUrl === s.apiBaseUrl &&
-        row.tokenUrl === s.tokenUrl &&
-        row.dfoBaseTemplate === s.dfoBaseTemplate &&
-        row.clientId === s.clientId &&
-        open(row.clientSecretEnc) === s.clientSecret &&
-        open(row.accessKeyIdEnc) === s.accessKeyId &&
-        open(row.accessKeySecretEnc) === s.accessKeySecret
-      );
+      stored = this.settingsOf(row);
     } catch {
       return false; // sealed with another key: rewrite
     }
+    const connection = (x: CxoneAccountSettings): unknown[] => [
+      x.authMode,
+      x.issuerUrl,
+      x.apiBaseUrl,
+      x.tokenUrl,
+      x.dfoBaseTemplate,
+      x.clientId,
+      x.clientSecret,
+      x.accessKeyId,
+      x.accessKeySecret,
+    ];
+    return JSON.stringify(connection(stored)) === JSON.stringify(connection(s));
+  }
+
+  /** The row's settings with its secrets decrypted (the inverse of toRow). */
+  private settingsOf(row: AccountRow): CxoneAccountSettings {
+    return {
+      name: row.name,
+      authMode: row.authMode,
+      issuerUrl: row.issuerUrl,
+      apiBaseUrl: row.apiBaseUrl,
+      tokenUrl: row.tokenUrl,
+      dfoBaseTemplate: row.dfoBaseTemplate,
+      clientId: row.clientId,
+      clientSecret: this.secrets.open(row.clientSecretEnc),
+      accessKeyId: row.accessKeyIdEnc ? this.secrets.open(row.accessKeyIdEnc) : null,
+      accessKeySecret: row.accessKeySecretEnc ? this.secrets.open(row.accessKeySecretEnc) : null,
+      rateLimitPerSecond: row.rateLimitPerSecond,
+    };
   }
 
   private toRow(s: CxoneAccountSettings): NewAccountRow {

@@ -8,7 +8,7 @@ import { QueueService } from '@/infra/queue/queue.service';
 import { CxoneClient } from '@/integrations/cxone/cxone.client';
 import { CxoneAuthError, CxoneRateLimitedError, CxoneRejectedError } from '@/integrations/cxone/cxone.errors';
 import { AccountsService } from '@/modules/accounts/accounts.service';
-import { ChannelInfo, ChannelsService } from '@/modules/channels/channels.service';
+import { ChannelsService } from '@/modules/channels/channels.service';
 import { WHATSAPP_WINDOW_MS } from '@/modules/contacts/contacts.service';
 import { contentFor, customFieldsFor } from './campaign-content';
 import { Attempt, CampaignsRepository, SendContext, SendGate } from './campaigns.repository';
@@ -22,7 +22,6 @@ export type SendOutcome = 'sent' | 'obsolete' | 'skipped_opted_out' | 'skipped_w
 
 /** How long a send waits for a rate slot before it hands its place back (as a delayed job) instead of holding a worker. */
 const MAX_SLOT_WAIT_MS = 10_000;
-const CHANNEL_CACHE_MS = 10_000;
 /** How far ahead of its rate slot a send re-checks its campaign and the customer's consent. */
 const GATE_LEAD_MS = 20;
 
@@ -44,7 +43,6 @@ export function rateLimitKey(accountId: string): string {
 @Injectable()
 export class SenderService {
   private readonly logger = new Logger(SenderService.name);
-  private readonly channelCache = new Map<string, { info: ChannelInfo; at: number }>();
 
   constructor(
     private readonly repository: CampaignsRepository,
@@ -64,7 +62,7 @@ export class SenderService {
     const claimed = await this.repository.claim(recipientId, generation);
     if (!claimed) return 'obsolete'; // paused, cancelled, finished, or superseded by a newer generation
     const ctx = { ...claimed, attempt: job.attemptsMade + 1 };
-    const channel = await this.channel(ctx.channelId);
+    const channel = await this.channels.cachedInfo(ctx.channelId);
     const account = await this.accounts.resolve(channel.accountId);
     const labels = { account: account.id };
     if (job.attemptsStarted <= 1) this.metrics.queueWait.observe(labels, (Date.now() - job.timestamp) / 1000);
@@ -216,13 +214,5 @@ export class SenderService {
       this.completion.check(ctx.campaignId);
     }
     return status === 'SKIPPED_OPTED_OUT' ? 'skipped_opted_out' : 'skipped_window';
-  }
-
-  private async channel(id: string): Promise<ChannelInfo> {
-    const cached = this.channelCache.get(id);
-    if (cached && Date.now() - cached.at < CHANNEL_CACHE_MS) return cached.info;
-    const info = await this.channels.info(id);
-    this.channelCache.set(id, { info, at: Date.now() });
-    return info;
   }
 }

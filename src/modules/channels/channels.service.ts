@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ExpiringCache } from '@/infra/cache/expiring-cache';
 import { Prisma } from '@/infra/prisma/generated/client';
 import { AccountsService } from '@/modules/accounts/accounts.service';
 import { ChannelRow, ChannelsRepository } from './channels.repository';
@@ -17,6 +18,7 @@ export interface ChannelInfo {
 @Injectable()
 export class ChannelsService {
   private readonly logger = new Logger(ChannelsService.name);
+  private readonly infoCache = new ExpiringCache<string, ChannelInfo>(10_000);
 
   constructor(
     private readonly repository: ChannelsRepository,
@@ -53,13 +55,21 @@ export class ChannelsService {
 
   async update(id: string, dto: UpdateChannelDto): Promise<ChannelResponse> {
     await this.row(id);
-    return toResponse(await this.repository.update(id, dto));
+    const row = await this.repository.update(id, dto);
+    this.infoCache.delete(id);
+    return toResponse(row);
   }
 
   async delete(id: string): Promise<void> {
     await this.row(id);
-    if ((await this.repository.countCampaigns(id)) > 0) throw new ChannelInUseError(id);
-    await this.repository.delete(id);
+    try {
+      await this.repository.delete(id);
+    } catch (err) {
+      // campaign.channel_id restricts deletes: campaigns keep their channel
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2003') throw new ChannelInUseError(id);
+      throw err;
+    }
+    this.infoCache.delete(id);
   }
 
   /** The channel for sending; throws when it does not exist or is inactive. */
@@ -71,6 +81,11 @@ export class ChannelsService {
 
   async info(id: string): Promise<ChannelInfo> {
     return toInfo(await this.row(id));
+  }
+
+  /** info(), reused for up to 10 s: for the send path, which reads it for every message. */
+  cachedInfo(id: string): Promise<ChannelInfo> {
+    return this.infoCache.get(id, () => this.info(id));
   }
 
   private async row(id: string): Promise<ChannelRow> {
