@@ -26,14 +26,3 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
 ];
-
-/** Removes credentials from a URL before it is logged (postgresql://user:pass@host → postgresql://user:***@host). */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '[unparseable url]';
-  }
-}

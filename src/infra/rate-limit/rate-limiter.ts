@@ -220,10 +220,6 @@ export class RedisRateLimiter {
     return Math.max(0, (Number(untilUs) - nowUs) / 1000);
   }
 
-  async reset(key: string): Promise<void> {
-    await this.redis.del(this.slotsKey(key), this.startsKey(key), this.blockKey(key));
-  }
-
   private startsKey(key: string): string {
     return `${this.keyPrefix}:ratelimit:${key}:starts`;
   }

@@ -27,16 +27,7 @@ export interface CampaignRow {
   createdAt: Date;
 }
 
-export interface NewCampaign {
-  id: string;
-  kind: CampaignKind;
-  channelId: string;
-  name: string;
-  status: CampaignStatus;
-  content: unknown;
-  customFields: Record<string, string>;
-  scheduledAt: Date | null;
-}
+export type NewCampaign = Omit<CampaignRow, 'startedAt' | 'completedAt' | 'createdAt'>;
 
 /** A recipient row as intake writes it: pending, or already skipped by the pre-flight checks. */
 export interface RecipientToInsert extends AcceptedRecipient {
@@ -99,7 +90,7 @@ export interface InFlightRow {
   id: string;
   generation: number;
   status: RecipientStatus;
-  accountId: string;
+  channelId: string;
 }
 
 const RECIPIENT_COLUMNS = `id, campaign_id AS "campaignId", address, name, status, generation, attempts,
@@ -474,8 +465,8 @@ export class CampaignsRepository {
   /** Queued or in-flight recipients of running campaigns untouched for `olderThanMs`: their job may be lost. */
   async staleInFlight(olderThanMs: number, limit: number): Promise<InFlightRow[]> {
     const { rows } = await this.prisma.pool.query<InFlightRow>(
-      `SELECT r.id, r.generation, r.status, ch.account_id AS "accountId"
-       FROM campaign_recipient r JOIN campaign c ON c.id = r.campaign_id JOIN channel ch ON ch.id = c.channel_id
+      `SELECT r.id, r.generation, r.status, c.channel_id AS "channelId"
+       FROM campaign_recipient r JOIN campaign c ON c.id = r.campaign_id
        WHERE r.status IN ('QUEUED', 'SENDING') AND r.updated_at < now() - make_interval(secs => $1) AND c.status = 'RUNNING'
        ORDER BY r.updated_at LIMIT $2`,
       [olderThanMs / 1000, limit],

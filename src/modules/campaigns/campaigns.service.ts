@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ConflictError, NotFoundError, ValidationFailedError } from '@/infra/errors/domain-error';
+import { keysetPage } from '@/infra/http/pagination';
 import type { CampaignStatus, RecipientStatus } from '@/infra/prisma/generated/client';
 import { ChannelInfo, ChannelsService } from '@/modules/channels/channels.service';
 import { ContactsService } from '@/modules/contacts/contacts.service';
@@ -142,11 +143,11 @@ export class CampaignsService {
       ...(query.status ? { status: query.status } : {}),
       ...(query.cursor ? { after: query.cursor } : {}),
     });
-    const page = rows.slice(0, limit);
-    const counts = await this.repository.countsByStatus(page.map((c) => c.id));
+    const page = keysetPage(rows, limit, (c) => c.id);
+    const counts = await this.repository.countsByStatus(page.rows.map((c) => c.id));
     return {
-      data: await Promise.all(page.map((c) => this.toResponse(c, counts.get(c.id) ?? {}))),
-      nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
+      data: await Promise.all(page.rows.map((c) => this.toResponse(c, counts.get(c.id) ?? {}))),
+      nextCursor: page.nextCursor,
     };
   }
 
@@ -204,11 +205,8 @@ export class CampaignsService {
       ...(query.status ? { status: query.status } : {}),
       ...(query.cursor ? { after: query.cursor } : {}),
     });
-    const page = rows.slice(0, limit);
-    return {
-      data: page.map(toRecipientResponse),
-      nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
-    };
+    const page = keysetPage(rows, limit, (r) => r.id);
+    return { data: page.rows.map(toRecipientResponse), nextCursor: page.nextCursor };
   }
 
   async rejectedRows(id: string): Promise<RejectedRow[]> {

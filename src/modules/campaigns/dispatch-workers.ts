@@ -31,13 +31,15 @@ export class DispatchWorkers implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.ensure();
+    if (this.config.app.runsWorker) await this.ensure();
   }
 
-  async ensure(): Promise<void> {
-    if (!this.config.app.runsWorker) return;
+  /** Starts the workers that are missing; returns every account id. */
+  async ensure(): Promise<string[]> {
     await this.accounts.defaultAccountId();
-    for (const id of await this.accounts.allIds()) {
+    const ids = await this.accounts.allIds();
+    if (!this.config.app.runsWorker) return ids;
+    for (const id of ids) {
       const name = dispatchQueueName(id);
       if (this.workers.worker(name)) continue;
       this.workers.start(name, {
@@ -52,5 +54,6 @@ export class DispatchWorkers implements OnApplicationBootstrap {
       });
       this.logger.log({ accountId: id }, 'dispatch worker started');
     }
+    return ids;
   }
 }

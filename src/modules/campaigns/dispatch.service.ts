@@ -4,10 +4,17 @@ import { AppConfig } from '@/config';
 import { dispatchQueueName, JobName } from '@/infra/queue/queue.constants';
 import { QueueService } from '@/infra/queue/queue.service';
 import { ChannelsService } from '@/modules/channels/channels.service';
-import { CampaignsRepository, InFlightRow } from './campaigns.repository';
+import { CampaignsRepository } from './campaigns.repository';
 import { dispatchJobId, sendJobId, startJobId } from './external-ids';
 
 const CHUNK = 1000;
+
+/** A recipient's send job of a given generation on its account's dispatch queue. */
+export interface SendJobRef {
+  id: string;
+  generation: number;
+  accountId: string;
+}
 
 /**
  * Turns a running campaign's pending recipients into send jobs on its account's dispatch queue: 1,000 at a time,
@@ -73,8 +80,8 @@ export class DispatchService {
   }
 
   /** Re-adds send jobs for rows whose job is gone (same generation, same id: harmless if it still exists). */
-  async readd(rows: InFlightRow[]): Promise<void> {
-    const byAccount = new Map<string, InFlightRow[]>();
+  async readd(rows: SendJobRef[]): Promise<void> {
+    const byAccount = new Map<string, SendJobRef[]>();
     for (const row of rows) byAccount.set(row.accountId, [...(byAccount.get(row.accountId) ?? []), row]);
     for (const [accountId, accountRows] of byAccount) {
       await this.queues.addBulk(

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { dispatchQueueName } from '@/infra/queue/queue.constants';
 import { QueueService } from '@/infra/queue/queue.service';
-import { AccountsService } from '@/modules/accounts/accounts.service';
+import { ChannelsService } from '@/modules/channels/channels.service';
 import { CampaignsRepository, InFlightRow } from './campaigns.repository';
 import { DispatchMetrics } from './dispatch.metrics';
-import { DispatchService } from './dispatch.service';
+import { DispatchService, SendJobRef } from './dispatch.service';
 import { DispatchWorkers } from './dispatch-workers';
 import { sendJobId } from './external-ids';
 import { ProgressService } from './progress.service';
@@ -37,18 +37,18 @@ export class SweeperService {
     private readonly repository: CampaignsRepository,
     private readonly dispatch: DispatchService,
     private readonly queues: QueueService,
-    private readonly accounts: AccountsService,
+    private readonly channels: ChannelsService,
     private readonly workers: DispatchWorkers,
     private readonly metrics: DispatchMetrics,
   ) {}
 
   async sweep(): Promise<SweepReport> {
-    await this.workers.ensure();
+    const accountIds = await this.workers.ensure();
     const started = await this.repository.startDueScheduled();
     const idle = await this.repository.campaignsWithIdlePending(IDLE_PENDING_MS);
     for (const id of new Set([...started, ...idle])) await this.dispatch.requestDispatch(id);
 
-    const stale = await this.repository.staleInFlight(STALE_IN_FLIGHT_MS, CHECK_BATCH);
+    const stale = await this.sendJobs(await this.repository.staleInFlight(STALE_IN_FLIGHT_MS, CHECK_BATCH));
     const missing = await this.missingJobs(stale);
     if (missing.length > 0) {
       await this.dispatch.readd(missing);
@@ -58,7 +58,7 @@ export class SweeperService {
     await this.repository.touch(stale.filter((r) => !missingIds.has(r.id)).map((r) => r.id));
 
     const completed = await this.repository.completeAllDone();
-    await this.exportGauges();
+    await this.exportGauges(accountIds);
     const report = {
       started: started.length,
       redispatched: idle.length,
@@ -70,9 +70,18 @@ export class SweeperService {
     return report;
   }
 
-  /** Rows whose send job of their generation no longer exists in Redis. */
-  private async missingJobs(rows: InFlightRow[]): Promise<InFlightRow[]> {
-    const missing: InFlightRow[] = [];
+  /** The send job each row should have, on its channel's account queue. */
+  private async sendJobs(rows: InFlightRow[]): Promise<SendJobRef[]> {
+    const accountOf = new Map<string, string>();
+    for (const channelId of new Set(rows.map((r) => r.channelId))) {
+      accountOf.set(channelId, (await this.channels.cachedInfo(channelId)).accountId);
+    }
+    return rows.map((r) => ({ id: r.id, generation: r.generation, accountId: accountOf.get(r.channelId)! }));
+  }
+
+  /** Jobs that no longer exist in Redis. */
+  private async missingJobs(rows: SendJobRef[]): Promise<SendJobRef[]> {
+    const missing: SendJobRef[] = [];
     for (let i = 0; i < rows.length; i += 200) {
       const chunk = rows.slice(i, i + 200);
       const states = await Promise.all(
@@ -87,8 +96,8 @@ export class SweeperService {
     return missing;
   }
 
-  private async exportGauges(): Promise<void> {
-    for (const accountId of await this.accounts.allIds()) {
+  private async exportGauges(accountIds: string[]): Promise<void> {
+    for (const accountId of accountIds) {
       const name = dispatchQueueName(accountId);
       const counts = await this.queues
         .dynamicQueue(name)

@@ -24,11 +24,6 @@ export class ChannelsRepository {
     return this.prisma.channel.update({ where: { id }, data });
   }
 
-  /** Whether campaigns still reference the channel (a read of the campaigns table, to refuse a delete early). */
-  countCampaigns(id: string): Promise<number> {
-    return this.prisma.campaign.count({ where: { channelId: id } });
-  }
-
   delete(id: string): Promise<ChannelRow> {
     return this.prisma.channel.delete({ where: { id } });
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ValidationFailedError } from '@/infra/errors/domain-error';
+import { keysetPage } from '@/infra/http/pagination';
 import type { ConsentSource } from '@/infra/prisma/generated/client';
 import { ChannelsService } from '@/modules/channels/channels.service';
 import { normalizeAddress } from './address';
@@ -31,10 +32,10 @@ export class ContactsService {
     await this.channels.info(query.channelId);
     const limit = query.limit ?? 100;
     const rows = await this.repository.listOptedOut(query.channelId, limit + 1, query.cursor);
-    const page = rows.slice(0, limit);
+    const page = keysetPage(rows, limit, (r) => r.address);
     return {
-      data: page.map((r) => ({ address: r.address, optedOutAt: r.optedOutAt?.toISOString() ?? null })),
-      nextCursor: rows.length > limit ? (page[page.length - 1]?.address ?? null) : null,
+      data: page.rows.map((r) => ({ address: r.address, optedOutAt: r.optedOutAt?.toISOString() ?? null })),
+      nextCursor: page.nextCursor,
     };
   }
 
