@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '@/config';
 import { UnauthenticatedError } from '@/infra/errors/domain-error';
-import { Public } from '@/modules/auth/auth.decorators';
+import { Public } from '@/infra/auth/auth.decorators';
 import { MetricsService } from './metrics.service';
 
 /** Prometheus scrape endpoint. Open by default (keep it on an internal network) or bearer-protected with METRICS_TOKEN. */

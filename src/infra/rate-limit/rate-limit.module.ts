@@ -1,9 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { RedisModule } from '@/infra/redis/redis.module';
 import { RedisService } from '@/infra/redis/redis.service';
 import { RedisRateLimiter } from './rate-limiter';
 
-@Global()
 @Module({
+  imports: [RedisModule],
   providers: [
     {
       provide: RedisRateLimiter,

@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { NotFoundError } from '@/infra/errors/domain-error';
-import { Public, RequireScopes } from './auth.decorators';
+import { Public, RequireScopes } from '@/infra/auth/auth.decorators';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyResponse, BootstrapApiKeyDto, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
 

@@ -5,8 +5,8 @@ import { ValidationFailedError } from '@/infra/errors/domain-error';
 import { ApiKeyRow, ApiKeysRepository } from './api-keys.repository';
 import { BootstrapAlreadyDoneError, BootstrapDisabledError, InvalidApiKeyError } from './auth.errors';
 import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
-import type { ApiKeyPrincipal } from './principal';
-import { isScope } from './scopes';
+import type { ApiKeyPrincipal } from '@/infra/auth/principal';
+import { isScope } from '@/infra/auth/scopes';
 
 const KEY_PREFIX = 'tl_';
 const SHOWN_PREFIX_LENGTH = 10;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { PrismaModule } from '@/infra/prisma/prisma.module';
 import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
@@ -8,7 +9,7 @@ import { AuthGuard } from './auth.guard';
 import { RouteAuthCheck } from './route-auth.check';
 
 @Module({
-  imports: [PassportModule, DiscoveryModule],
+  imports: [PrismaModule, PassportModule, DiscoveryModule],
   providers: [
     ApiKeysRepository,
     ApiKeysService,
