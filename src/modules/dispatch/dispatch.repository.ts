@@ -71,7 +71,7 @@ export class DispatchRepository {
          ORDER BY r2.seq LIMIT $2 FOR UPDATE OF r2 SKIP LOCKED) picked
        WHERE r.id = picked.id
        RETURNING r.id, r.generation, r.attempts, r.seq`,
-      [campaignId, limit, recipientAllowedFrom('QUEUED')],
+      [campaignId, limit, among(recipientAllowedFrom('QUEUED'), 'PENDING')],
     );
     // UPDATE … RETURNING does not keep the subquery's order.
     return (rows as Array<QueuedRow & { seq: string }>)
@@ -129,7 +129,7 @@ export class DispatchRepository {
         ids.threadId,
         ids.messageId,
         ctx.attempt,
-        recipientAllowedFrom('SENT'),
+        among(recipientAllowedFrom('SENT'), 'SENDING'),
       ],
     );
     return (rowCount ?? 0) > 0;
@@ -152,7 +152,7 @@ export class DispatchRepository {
         status,
         failureReason,
         truncate(lastError),
-        recipientAllowedFrom(status),
+        among(recipientAllowedFrom(status), 'SENDING'),
         ctx.attempt,
       ],
     );
@@ -181,7 +181,7 @@ export class DispatchRepository {
     const { rowCount } = await this.prisma.pool.query(
       `UPDATE campaign_recipient SET status = 'QUEUED', last_error = $3, attempts = $4, updated_at = now()
        WHERE id = $1 AND generation = $2 AND status = ANY($5::"RecipientStatus"[])`,
-      [ctx.recipientId, ctx.generation, truncate(error), ctx.attempt, recipientAllowedFrom('QUEUED')],
+      [ctx.recipientId, ctx.generation, truncate(error), ctx.attempt, among(recipientAllowedFrom('QUEUED'), 'SENDING')],
     );
     return (rowCount ?? 0) > 0;
   }
