@@ -16,8 +16,8 @@ export class HttpClient {
     return new HttpClient(this.baseUrl, { ...this.defaultHeaders, ...headers });
   }
 
-  get<T = unknown>(path: string, headers: Record<string, string> = {}): Promise<HttpResponse<T>> {
-    return this.request<T>('GET', path, undefined, headers);
+  get<T = unknown>(path: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<HttpResponse<T>> {
+    return this.request<T>('GET', path, undefined, headers, signal);
   }
 
   post<T = unknown>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponse<T>> {
@@ -41,8 +41,13 @@ export class HttpClient {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    signal?: AbortSignal,
   ): Promise<HttpResponse<T>> {
-    const init: RequestInit = { method, headers: { ...this.defaultHeaders, ...headers } };
+    const init: RequestInit = {
+      method,
+      headers: { ...this.defaultHeaders, ...headers },
+      ...(signal ? { signal } : {}),
+    };
     if (body !== undefined) {
       if (typeof body === 'string') {
         init.body = body;

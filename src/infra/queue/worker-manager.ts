@@ -14,11 +14,17 @@ import { QUEUE_WORKER_OPTIONS, QueueName } from './queue.constants';
  * found for its name. On shutdown, workers stop taking jobs and active jobs get until the deadline to finish; jobs
  * still running after it are left to BullMQ's stall check, which puts them back on the queue.
  */
+/** How long BullMQ gets to close its connections once no job is running any more. */
+const CLOSE_GRACE_MS = 2000;
+
 @Injectable()
 export class WorkerManager implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WorkerManager.name);
   private readonly workers = new Map<string, Worker>();
   private stopping = false;
+  /** Job handlers running in this process right now. */
+  private running = 0;
+  private readonly drainWaiters: Array<() => void> = [];
   private readonly jobDuration;
   private readonly jobsFinished;
 
@@ -78,12 +84,29 @@ export class WorkerManager implements OnApplicationBootstrap, BeforeApplicationS
     const deadlineMs = Math.max(1000, this.config.app.shutdownTimeoutMs - 3000);
     const workers = [...this.workers.values()];
     this.logger.log(`stopping ${workers.length} workers; active jobs have ${deadlineMs} ms to finish`);
-    const closed = Promise.all(workers.map((w) => w.close()));
-    const finished = await Promise.race([closed.then(() => true), sleep(deadlineMs, false, { ref: false })]);
-    if (!finished) {
+    const closed = Promise.all(workers.map((w) => w.close())).then(() => 'closed' as const);
+    // BullMQ's close can hang on a connection that is still reconnecting (SIGTERM during a Redis outage) even after
+    // every job finished; our own count of running jobs decides how long shutdown waits.
+    const drained = this.drained().then(() => sleep(CLOSE_GRACE_MS, 'drained' as const, { ref: false }));
+    const outcome = await Promise.race([closed, drained, sleep(deadlineMs, 'deadline' as const, { ref: false })]);
+    if (outcome === 'closed') return;
+    if (outcome === 'deadline') {
       this.logger.warn('shutdown deadline reached; jobs still running will be retried after their lock expires');
-      await Promise.all(workers.map((w) => w.close(true)));
+    } else {
+      this.logger.warn(
+        'queue workers did not close cleanly after their jobs finished (Redis unreachable?): disconnecting',
+      );
     }
+    await Promise.race([
+      Promise.allSettled(workers.map((w) => w.disconnect())),
+      sleep(CLOSE_GRACE_MS, undefined, { ref: false }),
+    ]);
+  }
+
+  /** Resolves when no job handler of this process is running. */
+  private drained(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   private async run(queueName: string, job: Job, token?: string): Promise<unknown> {
@@ -92,6 +115,7 @@ export class WorkerManager implements OnApplicationBootstrap, BeforeApplicationS
     const traceId = (job.data as { traceId?: string } | undefined)?.traceId ?? `job-${job.id ?? 'unknown'}`;
     return TraceContext.run({ traceId }, async () => {
       const stop = this.jobDuration.startTimer({ queue: queueName, job: job.name });
+      this.running++;
       try {
         const result = await handler.fn(job, token);
         this.jobsFinished.inc({ queue: queueName, job: job.name, outcome: 'completed' });
@@ -101,6 +125,7 @@ export class WorkerManager implements OnApplicationBootstrap, BeforeApplicationS
         throw err;
       } finally {
         stop();
+        if (--this.running === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
       }
     });
   }

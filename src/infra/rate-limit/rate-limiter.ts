@@ -155,14 +155,20 @@ export class RedisRateLimiter {
     for (;;) {
       const slot = await this.reserve(key, policy, options.maxWaitMs ?? 30_000);
       const startsAt = performance.now() + slot.waitMs;
-      if (options.beforeStart) {
-        await sleepUntil(startsAt - options.beforeStart.leadMs);
-        if (!(await options.beforeStart.run())) {
-          await this.release(key, slot);
-          return null;
+      try {
+        if (options.beforeStart) {
+          await sleepUntil(startsAt - options.beforeStart.leadMs);
+          if (!(await options.beforeStart.run())) {
+            await this.release(key, slot);
+            return null;
+          }
         }
+        await sleepUntil(startsAt);
+      } catch (err) {
+        // aborted while waiting (e.g. shutdown): the slot goes back to the others
+        if (options.signal?.aborted) await this.release(key, slot).catch(() => undefined);
+        throw err;
       }
-      await sleepUntil(startsAt);
       // A block (429) that began while we waited voids the slot: take a new one after it, spaced like the others,
       // instead of everyone starting together when the block ends.
       const startedAtMs = await this.confirmStart(key, policy, options.signal);

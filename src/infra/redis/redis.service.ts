@@ -1,18 +1,22 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import IORedis, { Redis, RedisOptions } from 'ioredis';
 import { AppConfig } from '@/config';
+import { withDeadline } from '@/infra/time/deadline';
 import { redisOptionsFromUrl } from './redis-options';
 
 /**
  * The shared Redis command connection (rate limiter, token cache, pub/sub publishing) and a factory for the extra
  * connections BullMQ and subscribers need. Every key Threadline writes starts with `key()`'s prefix.
  */
+const REPORT_EVERY_MS = 30_000;
+
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   private readonly connections: Redis[] = [];
-  /** Sources currently failing, so an outage is logged once when it starts (and once when it ends), not per retry. */
-  private readonly failing = new Set<string>();
+  /** Sources currently failing (when each was last logged, and what was dropped since), so an outage is logged as one
+   * line when it starts, a summary every REPORT_EVERY_MS while it lasts, and one line when it ends; not per retry. */
+  private readonly failing = new Map<string, { loggedAt: number; dropped: number }>();
   readonly client: Redis;
   readonly prefix: string;
 
@@ -47,9 +51,15 @@ export class RedisService implements OnApplicationShutdown {
    * repeats while it lasts are dropped, and the end is logged by reportRecovered.
    */
   reportError(source: string, err: Error): void {
-    if (this.failing.has(source)) return;
-    this.failing.add(source);
-    this.logger.warn(`Redis error (${source}): ${err.message}; retrying in the background`);
+    const now = Date.now();
+    const seen = this.failing.get(source);
+    if (seen && now - seen.loggedAt < REPORT_EVERY_MS) {
+      seen.dropped++;
+      return;
+    }
+    const repeats = seen?.dropped ? ` (${seen.dropped} more since the last report)` : '';
+    this.failing.set(source, { loggedAt: now, dropped: 0 });
+    this.logger.warn(`Redis error (${source}): ${err.message}${repeats}`);
   }
 
   reportRecovered(source: string): void {
@@ -63,14 +73,11 @@ export class RedisService implements OnApplicationShutdown {
 
   /** `command`, failing after `ms` instead of waiting for a reconnect (for reads that have a fallback). */
   withTimeout<T>(command: Promise<T>, ms: number): Promise<T> {
-    if (!this.isReady) return Promise.reject(new Error(`Redis is ${this.client.status}`));
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      command,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    if (!this.isReady) {
+      command.catch(() => undefined);
+      return Promise.reject(new Error(`Redis is ${this.client.status}`));
+    }
+    return withDeadline(command, ms, 'Redis');
   }
 
   key(...parts: string[]): string {

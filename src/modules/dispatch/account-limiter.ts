@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@/config';
+import { LifecycleService } from '@/infra/http/lifecycle.service';
 import { dispatchQueueName } from '@/infra/queue/queue.constants';
 import { QueueService } from '@/infra/queue/queue.service';
 import { RateLimitWaitTooLongError, RedisRateLimiter } from '@/infra/rate-limit/rate-limiter';
@@ -22,22 +23,34 @@ export function rateLimitKey(accountId: string): string {
  */
 @Injectable()
 export class AccountRateLimiter {
+  private readonly shutdown = new AbortController();
+
   constructor(
     private readonly limiter: RedisRateLimiter,
     private readonly queues: QueueService,
     private readonly config: AppConfig,
-  ) {}
+    lifecycle: LifecycleService,
+  ) {
+    // A send still waiting for its slot when the process shuts down hands its job back at once, instead of holding
+    // the shutdown until its slot comes (up to 10 s).
+    lifecycle.shuttingDown$.subscribe(() => this.shutdown.abort());
+  }
 
   /**
    * Waits for the account's next slot and starts on it, running `stillWanted` just before each slot it reserves.
    * Resolves true at the start, false when `stillWanted` said no (nothing started). Throws RateLimitWaitTooLongError
-   * when the next slot is more than 10 s away (the account is saturated or paused).
+   * when the next slot is more than 10 s away (the account is saturated or paused), and an AbortError when the process
+   * starts shutting down meanwhile.
    */
   async acquire(account: CxoneAccountRef, stillWanted: () => Promise<boolean>): Promise<boolean> {
     const slot = await this.limiter.acquire(
       rateLimitKey(account.id),
       { limit: account.settings.rateLimitPerSecond, marginMs: this.config.dispatch.rateLimitMarginMs },
-      { maxWaitMs: MAX_SLOT_WAIT_MS, beforeStart: { leadMs: GATE_LEAD_MS, run: stillWanted } },
+      {
+        maxWaitMs: MAX_SLOT_WAIT_MS,
+        beforeStart: { leadMs: GATE_LEAD_MS, run: stillWanted },
+        signal: this.shutdown.signal,
+      },
     );
     return slot !== null;
   }
@@ -51,4 +64,9 @@ export class AccountRateLimiter {
 
 export function isSlotWaitTooLong(err: unknown): err is RateLimitWaitTooLongError {
   return err instanceof RateLimitWaitTooLongError;
+}
+
+/** The wait for a slot ended because the process is shutting down. */
+export function isShutdownAbort(err: unknown): boolean {
+  return err instanceof Error && err.name === 'AbortError';
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '@/config';
+import { LifecycleModule } from '@/infra/http/lifecycle.module';
 import { PrismaModule } from '@/infra/prisma/prisma.module';
 import { QueueModule } from '@/infra/queue/queue.module';
 import { RateLimitModule } from '@/infra/rate-limit/rate-limit.module';
@@ -32,6 +33,7 @@ import { SweeperService } from './sweeper.service';
  */
 @Module({
   imports: [
+    LifecycleModule,
     PrismaModule,
     RedisModule,
     QueueModule,

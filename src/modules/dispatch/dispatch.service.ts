@@ -3,11 +3,14 @@ import type { JobsOptions } from 'bullmq';
 import { AppConfig } from '@/config';
 import { dispatchQueueName, JobName } from '@/infra/queue/queue.constants';
 import { QueueService } from '@/infra/queue/queue.service';
+import { withDeadline } from '@/infra/time/deadline';
 import { ChannelsService } from '@/modules/channels/channels.service';
 import { DispatchRepository } from './dispatch.repository';
 import { dispatchJobId, sendJobId, startJobId } from './external-ids';
 
 const CHUNK = 1000;
+/** How long an API request waits for Redis to take a dispatch request before leaving it to the sweeper. */
+const REQUEST_DISPATCH_WAIT_MS = 2000;
 
 /**
  * Send jobs are all prioritized (BullMQ takes lower numbers first, FIFO within a number): a retry whose backoff has
@@ -42,13 +45,26 @@ export class DispatchService {
     private readonly config: AppConfig,
   ) {}
 
-  /** Asks a worker to queue the campaign's pending recipients (at most one such job per campaign at a time). */
+  /**
+   * Asks a worker to queue the campaign's pending recipients (at most one such job per campaign at a time). Waits at
+   * most a moment for Redis: the recipients are already durable in PostgreSQL, and if the job cannot be added now
+   * (Redis down), the sweeper dispatches campaigns whose pending rows nobody queued.
+   */
   async requestDispatch(campaignId: string): Promise<void> {
-    await this.queues.add(
+    const added = this.queues.add(
       JobName.DispatchCampaign,
       { campaignId },
       { jobId: dispatchJobId(campaignId), removeOnComplete: true, removeOnFail: true },
     );
+    try {
+      await withDeadline(added, REQUEST_DISPATCH_WAIT_MS, 'Redis');
+    } catch (err) {
+      added.catch(() => undefined);
+      this.logger.warn(
+        { campaignId },
+        `could not queue the campaign's dispatch now (${String(err)}); the sweeper will dispatch it`,
+      );
+    }
   }
 
   async scheduleStart(campaignId: string, at: Date): Promise<void> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ProactiveContent } from '@/integrations/cxone/content';
 import { CxoneClient, SentMessage } from '@/integrations/cxone/cxone.client';
 import { CxoneRateLimitedError } from '@/integrations/cxone/cxone.errors';
-import { AccountRateLimiter, isSlotWaitTooLong } from './account-limiter';
+import { AccountRateLimiter, isShutdownAbort, isSlotWaitTooLong } from './account-limiter';
 import { messageExternalId, threadExternalId } from './external-ids';
 import { Claimed, JobTiming, RecipientLedger } from './recipient-ledger';
 import { contentFor, customFieldsFor } from './recipient-content';
@@ -72,6 +72,8 @@ export class SenderService {
       return { kind: 'done', outcome: 'sent' };
     } catch (err) {
       if (isSlotWaitTooLong(err)) return { kind: 'later', delayMs: err.retryAfterMs };
+      // shutting down: another worker takes the job (the row stays claimed by its generation)
+      if (isShutdownAbort(err)) return { kind: 'later', delayMs: 0 };
       // Our own dependencies failed (PostgreSQL, Redis), not CXone: the job is retried as it is, no attempt spent.
       throw err;
     } finally {
