@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { AppConfig, ConfigError } from '@/config';
 import { PrismaService } from '@/infra/prisma/prisma.service';
 import { ApiKeysRepository } from '@/modules/auth/api-keys.repository';
-import { ApiKeysService } from '@/modules/auth/api-keys.service';
+import { ApiKeysService, OPERATOR } from '@/modules/auth/api-keys.service';
 import { CreateApiKeyDto } from '@/modules/auth/dto/api-key.dto';
 import { SCOPES } from '@/modules/auth/scopes';
 
@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<void> {
         if (errors.length > 0) {
           throw new UsageError(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
         }
-        print(await apiKeys.create(dto));
+        print(await apiKeys.create(dto, OPERATOR));
         return;
       }
       case 'list':

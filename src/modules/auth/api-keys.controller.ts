@@ -9,8 +9,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { NotFoundError } from '@/infra/errors/domain-error';
-import { Public, RequireScopes } from './auth.decorators';
+import { CurrentPrincipal, Public, RequireScopes } from './auth.decorators';
 import { ApiKeysService } from './api-keys.service';
+import type { Principal } from './principal';
 import { ApiKeyResponse, BootstrapApiKeyDto, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
 
 @ApiTags('API keys')
@@ -21,10 +22,13 @@ export class ApiKeysController {
   @Post()
   @ApiBearerAuth()
   @RequireScopes('keys:admin')
-  @ApiOperation({ summary: 'Create an API key; the secret is in the answer only' })
+  @ApiOperation({
+    summary: 'Create an API key; the secret is in the answer only',
+    description: 'A key grants only scopes it holds itself (`admin` holds them all); others are refused with 403.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
-  create(@Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
-    return this.apiKeys.create(dto);
+  create(@Body() dto: CreateApiKeyDto, @CurrentPrincipal() creator: Principal): Promise<CreatedApiKeyResponse> {
+    return this.apiKeys.create(dto, creator);
   }
 
   @Get()
