@@ -48,7 +48,15 @@ export class AppConfig {
     prismaSchemaEngineBinary: string | undefined;
   };
   readonly redis: { url: string; prefix: string };
-  readonly auth: { bootstrapKey: string | undefined };
+  readonly auth: {
+    bootstrapKey: string | undefined;
+    /**
+     * Failed authentications one source address may make per window before it gets 429 (0: no throttle). The
+     * window is fixed: it starts at the first failure and the count resets when it ends.
+     */
+    failureLimit: number;
+    failureWindowSeconds: number;
+  };
   readonly metrics: { token: string | undefined };
   readonly cxone: {
     /** A real tenant is configured (CXONE_CLIENT_ID); otherwise the default account is the simulator. */
@@ -116,7 +124,11 @@ export class AppConfig {
       prismaSchemaEngineBinary: env.PRISMA_SCHEMA_ENGINE_BINARY,
     };
     this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
-    this.auth = { bootstrapKey: env.API_BOOTSTRAP_KEY };
+    this.auth = {
+      bootstrapKey: env.API_BOOTSTRAP_KEY,
+      failureLimit: env.AUTH_FAILURE_LIMIT,
+      failureWindowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
+    };
     this.metrics = { token: env.METRICS_TOKEN };
 
     this.dispatch = {

@@ -82,6 +82,18 @@ export class EnvironmentVariables {
   @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters long' })
   METRICS_TOKEN?: string;
 
+  @Type(() => Number)
+  @IsInt({ message: 'AUTH_FAILURE_LIMIT must be a whole number (0 turns the throttle off)' })
+  @Min(0)
+  @Max(100000)
+  AUTH_FAILURE_LIMIT = 20;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  AUTH_FAILURE_WINDOW_SECONDS = 60;
+
   @Transform(toBoolean)
   @IsBoolean({ message: 'DOCS_ENABLED must be true or false' })
   DOCS_ENABLED = true;

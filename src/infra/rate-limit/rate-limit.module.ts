@@ -1,16 +1,18 @@
 import { Global, Module } from '@nestjs/common';
 import { RedisService } from '@/infra/redis/redis.service';
+import { AuthFailureThrottle } from './auth-failure-throttle';
 import { RedisRateLimiter } from './rate-limiter';
 
 @Global()
 @Module({
   providers: [
+    AuthFailureThrottle,
     {
       provide: RedisRateLimiter,
       inject: [RedisService],
       useFactory: (redis: RedisService) => new RedisRateLimiter(redis.client, redis.prefix),
     },
   ],
-  exports: [RedisRateLimiter],
+  exports: [RedisRateLimiter, AuthFailureThrottle],
 })
 export class RateLimitModule {}

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Ip, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -9,6 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { NotFoundError } from '@/infra/errors/domain-error';
+import { AuthFailureThrottle } from '@/infra/rate-limit/auth-failure-throttle';
 import { CurrentPrincipal, Public, RequireScopes } from './auth.decorators';
 import { ApiKeysService } from './api-keys.service';
 import type { Principal } from './principal';
@@ -17,7 +18,10 @@ import { ApiKeyResponse, BootstrapApiKeyDto, CreateApiKeyDto, CreatedApiKeyRespo
 @ApiTags('API keys')
 @Controller('api/v1/api-keys')
 export class ApiKeysController {
-  constructor(private readonly apiKeys: ApiKeysService) {}
+  constructor(
+    private readonly apiKeys: ApiKeysService,
+    private readonly throttle: AuthFailureThrottle,
+  ) {}
 
   @Post()
   @ApiBearerAuth()
@@ -59,9 +63,11 @@ export class ApiKeysController {
   @ApiHeader({ name: 'X-Bootstrap-Key', required: true })
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
   bootstrap(
+    @Ip() sourceAddress: string,
     @Headers('x-bootstrap-key') bootstrapKey: string | undefined,
     @Body() dto: BootstrapApiKeyDto,
   ): Promise<CreatedApiKeyResponse> {
-    return this.apiKeys.bootstrap(bootstrapKey, dto.name);
+    // A wrong bootstrap key is a failed authentication like a wrong API key: throttled per address.
+    return this.throttle.check(sourceAddress, () => this.apiKeys.bootstrap(bootstrapKey, dto.name));
   }
 }
