@@ -35,7 +35,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LifecycleModule,
         LoggingModule,
-        MetricsModule,
+        MetricsModule.forRoot(config),
         PrismaModule,
         RedisModule,
         QueueModule,

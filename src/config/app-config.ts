@@ -57,7 +57,12 @@ export class AppConfig {
     failureLimit: number;
     failureWindowSeconds: number;
   };
-  readonly metrics: { token: string | undefined };
+  readonly metrics: {
+    token: string | undefined;
+    /** When set, /metrics is served only by a separate HTTP server on host:port, not on the main port. */
+    port: number | undefined;
+    host: string;
+  };
   readonly cxone: {
     /** A real tenant is configured (CXONE_CLIENT_ID); otherwise the default account is the simulator. */
     tenantConfigured: boolean;
@@ -129,7 +134,7 @@ export class AppConfig {
       failureLimit: env.AUTH_FAILURE_LIMIT,
       failureWindowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
     };
-    this.metrics = { token: env.METRICS_TOKEN };
+    this.metrics = { token: env.METRICS_TOKEN, port: env.METRICS_PORT, host: env.METRICS_HOST };
 
     this.dispatch = {
       credentialsKey: env.CREDENTIALS_ENCRYPTION_KEY

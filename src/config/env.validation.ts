@@ -94,6 +94,16 @@ export class EnvironmentVariables {
   @Max(86400)
   AUTH_FAILURE_WINDOW_SECONDS = 60;
 
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'METRICS_PORT must be a port number (0: any free port)' })
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  @IsString()
+  METRICS_HOST = '127.0.0.1';
+
   @Transform(toBoolean)
   @IsBoolean({ message: 'DOCS_ENABLED must be true or false' })
   DOCS_ENABLED = true;
@@ -329,6 +339,9 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
     'CXONE_ACCESS_KEY_ID',
     'CXONE_ACCESS_KEY_SECRET',
   ] as const;
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    problems.push(`METRICS_PORT must differ from PORT (both ${env.PORT}); unset it to serve /metrics on PORT`);
+  }
   if (env.NODE_ENV === 'production' && !env.CREDENTIALS_ENCRYPTION_KEY) {
     problems.push('CREDENTIALS_ENCRYPTION_KEY is required when NODE_ENV=production (32 random bytes, base64 or hex)');
   }
