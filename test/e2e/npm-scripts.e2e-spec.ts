@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createTestDatabase, TestDatabase } from '@test/helpers/database';
 import { compiled, ROOT, RunningProcess } from '@test/helpers/process';
 
 const BUILD_IF_STALE = join(ROOT, 'scripts', 'build-if-stale.cjs');
@@ -69,5 +70,35 @@ describe('npm run start:sim', () => {
       if (child.pid) process.kill(-child.pid, 'SIGTERM');
       await proc.exited;
     }
+  });
+});
+
+describe('the README commands that create an API key', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const commands = [
+    ...new Set([...readme.matchAll(/npm run [^|#)\n]*cli -- api-key create [^|#)\n]+/g)].map((m) => m[0].trim())),
+  ];
+
+  it('are documented', () => {
+    expect(commands.length).toBeGreaterThan(0);
+  });
+
+  it.each(commands)('`%s` prints only the new key as JSON on stdout (so `| jq` works)', async (command) => {
+    const child = spawn('sh', ['-c', command], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: db.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect({ code, stdout }).toEqual({ code: 0, stdout: expect.stringMatching(/^\{/) as string });
+    expect(JSON.parse(stdout)).toMatchObject({ key: expect.stringMatching(/^tl_/) as string, scopes: ['admin'] });
   });
 });
