@@ -1,6 +1,6 @@
 /**
- * Operator commands, run next to the database (`npm run cli -- <command>`, or `node dist/src/cli/threadline.js` in
- * the image):
+ * Operator commands, run next to the database (`npm run --silent cli -- <command>`: --silent keeps npm's banner off
+ * stdout, which then holds only JSON; or `node dist/src/cli/threadline.js` in the image):
  *
  *   api-key create --name <name> --scopes <scope,scope> [--expires-at <ISO date>]   prints the new key once
  *   api-key list
