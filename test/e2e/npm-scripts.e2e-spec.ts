@@ -54,6 +54,8 @@ describe('scripts/build-if-stale.cjs (prestart:sim)', () => {
 
 describe('npm run start:sim', () => {
   it('starts the built simulator without rebuilding when dist is current', async () => {
+    // A stale dist would be rebuilt (deleted first) under the other e2e files: refuse instead.
+    expect(check(ROOT)).toMatchObject({ status: 0 });
     const builtAt = statSync(compiled('src/simulator/main.js')).mtimeMs;
     const child = spawn('npm', ['run', 'start:sim'], {
       cwd: ROOT,
