@@ -5,12 +5,13 @@ import { ApiKeysController } from '@/modules/auth/api-keys.controller';
 import { AuthModule } from '@/modules/auth/auth.module';
 import { CampaignsController } from '@/modules/campaigns/campaigns.controller';
 import { CampaignsModule } from '@/modules/campaigns/campaigns.module';
-import { MessagesController } from '@/modules/campaigns/messages.controller';
 import { ChannelsController } from '@/modules/channels/channels.controller';
 import { ChannelsModule } from '@/modules/channels/channels.module';
 import { OptOutsController } from '@/modules/contacts/opt-outs.controller';
 import { ContactsModule } from '@/modules/contacts/contacts.module';
 import { TemplatesController } from '@/modules/templates/templates.controller';
+import { ProactiveMessagesController } from '@/modules/proactive-messages/proactive-messages.controller';
+import { ProactiveMessagesModule } from '@/modules/proactive-messages/proactive-messages.module';
 import { TemplatesModule } from '@/modules/templates/templates.module';
 
 /**
@@ -18,7 +19,15 @@ import { TemplatesModule } from '@/modules/templates/templates.module';
  * join them). The worker role does not load it, so it serves only /health and /metrics.
  */
 @Module({
-  imports: [AuthModule, AccountsModule, ChannelsModule, ContactsModule, TemplatesModule, CampaignsModule],
+  imports: [
+    AuthModule,
+    AccountsModule,
+    ChannelsModule,
+    ContactsModule,
+    TemplatesModule,
+    CampaignsModule,
+    ProactiveMessagesModule,
+  ],
   controllers: [
     ApiKeysController,
     AccountsController,
@@ -26,7 +35,7 @@ import { TemplatesModule } from '@/modules/templates/templates.module';
     TemplatesController,
     OptOutsController,
     CampaignsController,
-    MessagesController,
+    ProactiveMessagesController,
   ],
 })
 export class ApiModule {}

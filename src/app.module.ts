@@ -1,30 +1,20 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ApiModule } from '@/api.module';
 import { AppConfig, ConfigModule } from '@/config';
 import { HealthModule } from '@/infra/health/health.module';
 import { AllExceptionsFilter } from '@/infra/http/all-exceptions.filter';
-import { LifecycleService } from '@/infra/http/lifecycle.service';
+import { LifecycleModule } from '@/infra/http/lifecycle.module';
 import { IdempotencyModule } from '@/infra/idempotency/idempotency.module';
 import { LoggingModule } from '@/infra/logging/logging.module';
 import { MetricsModule } from '@/infra/metrics/metrics.module';
-import { PrismaModule } from '@/infra/prisma/prisma.module';
-import { QueueModule } from '@/infra/queue/queue.module';
-import { RateLimitModule } from '@/infra/rate-limit/rate-limit.module';
-import { RedisModule } from '@/infra/redis/redis.module';
-import { CryptoModule } from '@/infra/crypto/crypto.module';
-import { CxoneModule } from '@/integrations/cxone/cxone.module';
 import { AuthModule } from '@/modules/auth/auth.module';
-import { CampaignsModule } from '@/modules/campaigns/campaigns.module';
-
-@Global()
-@Module({ providers: [LifecycleService], exports: [LifecycleService] })
-class LifecycleModule {}
+import { DispatchModule } from '@/modules/dispatch/dispatch.module';
 
 /**
- * The whole application. Every role gets the same providers (so start-up invariants are checked everywhere); the
- * api role adds the admin/BYOC controllers, the worker role starts the queue workers (WorkerManager). Both serve
- * /health and /metrics.
+ * The whole application. Every role gets the same job handlers (so start-up invariants are checked everywhere); the
+ * api role adds the admin/BYOC controllers (ApiModule), the worker role starts the queue workers (WorkerManager). Both
+ * serve /health and /metrics. Config, logging and metrics are global; every other module imports what it uses.
  */
 @Module({})
 export class AppModule {
@@ -33,19 +23,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LifecycleModule,
         LoggingModule,
         MetricsModule.forRoot(config),
-        PrismaModule,
-        RedisModule,
-        QueueModule,
-        RateLimitModule,
+        LifecycleModule,
         HealthModule,
         IdempotencyModule,
-        CryptoModule,
-        CxoneModule,
         AuthModule,
-        CampaignsModule,
+        DispatchModule,
         ...(config.app.runsApi ? [ApiModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

@@ -16,7 +16,7 @@ import { PrismaService } from '@/infra/prisma/prisma.service';
 import { ApiKeysRepository } from '@/modules/auth/api-keys.repository';
 import { ApiKeysService, OPERATOR } from '@/modules/auth/api-keys.service';
 import { CreateApiKeyDto } from '@/modules/auth/dto/api-key.dto';
-import { SCOPES } from '@/modules/auth/scopes';
+import { SCOPES } from '@/infra/auth/scopes';
 
 const USAGE = `usage:
   api-key create --name <name> --scopes <scope,scope> [--expires-at <ISO date>]

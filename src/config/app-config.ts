@@ -1,26 +1,8 @@
 import { createHash } from 'node:crypto';
+import { CxoneAccountSettings } from './cxone-account-settings';
 import { AppRole, EnvironmentVariables, LogLevel, validateEnvironment } from './env.validation';
 
-/** How to reach and authenticate with one CXone tenant (the default account comes from the environment). */
-export interface CxoneAccountSettings {
-  name: string;
-  /** PASSWORD: platform token, password grant (access key) with Basic client auth. CLIENT_CREDENTIALS: the variant. */
-  authMode: 'PASSWORD' | 'CLIENT_CREDENTIALS';
-  /** Issuer for discovery (/.well-known/openid-configuration, /.well-known/cxone-configuration). */
-  issuerUrl: string | null;
-  /** Explicit DFO base (…/dfo/3.0); skips the cxone-configuration lookup. */
-  apiBaseUrl: string | null;
-  /** Explicit token endpoint; skips the openid-configuration lookup. */
-  tokenUrl: string | null;
-  /** How the DFO base is built from cxone-configuration: {area}, {domain}, {api_endpoint}. */
-  dfoBaseTemplate: string;
-  clientId: string;
-  clientSecret: string;
-  accessKeyId: string | null;
-  accessKeySecret: string | null;
-  /** Contract rate for DFO calls, requests per second across every worker. */
-  rateLimitPerSecond: number;
-}
+export type { CxoneAccountSettings } from './cxone-account-settings';
 
 /**
  * Typed, validated configuration, built once at boot from the environment. Inject it by class:
@@ -79,6 +61,10 @@ export class AppConfig {
     credentialsKeyIsDevelopmentDefault: boolean;
     concurrency: number;
     maxAttempts: number;
+    /** First retry after 0.5-1 × this; the ceiling doubles per attempt (capped at a minute). */
+    retryBaseMs: number;
+    /** A running campaign with work left and no recipient finished for this long is reported as stalled. */
+    stallAfterMs: number;
     maxRateLimited: number;
     rateLimitMarginMs: number;
     sweeperIntervalMs: number;
@@ -143,6 +129,8 @@ export class AppConfig {
       credentialsKeyIsDevelopmentDefault: !env.CREDENTIALS_ENCRYPTION_KEY,
       concurrency: env.DISPATCH_CONCURRENCY,
       maxAttempts: env.DISPATCH_MAX_ATTEMPTS,
+      retryBaseMs: env.DISPATCH_RETRY_BASE_MS,
+      stallAfterMs: env.DISPATCH_STALL_AFTER_MS,
       maxRateLimited: env.DISPATCH_MAX_RATE_LIMITED,
       rateLimitMarginMs: env.RATE_LIMIT_MARGIN_MS,
       sweeperIntervalMs: env.SWEEPER_INTERVAL_MS,

@@ -15,6 +15,11 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import {
+  accountSettingsProblems,
+  DEFAULT_DFO_BASE_TEMPLATE,
+  DEFAULT_RATE_LIMIT_PER_SECOND,
+} from './cxone-account-settings';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from './defaults';
 
 export enum AppRole {
@@ -131,7 +136,7 @@ export class EnvironmentVariables {
   @Matches(/\{(api_endpoint|area|domain)\}/, {
     message: 'CXONE_DFO_BASE_TEMPLATE must contain {area} and {domain} or {api_endpoint}',
   })
-  CXONE_DFO_BASE_TEMPLATE = 'https://api-de-{area}.{domain}/dfo/3.0';
+  CXONE_DFO_BASE_TEMPLATE = DEFAULT_DFO_BASE_TEMPLATE;
 
   @IsIn(['password', 'client_credentials'], { message: 'CXONE_AUTH_MODE must be password or client_credentials' })
   CXONE_AUTH_MODE: 'password' | 'client_credentials' = 'password';
@@ -160,7 +165,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(10000)
-  CXONE_RATE_LIMIT_PER_SECOND = 40;
+  CXONE_RATE_LIMIT_PER_SECOND = DEFAULT_RATE_LIMIT_PER_SECOND;
 
   @Type(() => Number)
   @IsInt()
@@ -274,6 +279,18 @@ export class EnvironmentVariables {
 
   @Type(() => Number)
   @IsInt()
+  @Min(10)
+  @Max(60000)
+  DISPATCH_RETRY_BASE_MS = 1000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10000)
+  @Max(3600000)
+  DISPATCH_STALL_AFTER_MS = 120000;
+
+  @Type(() => Number)
+  @IsInt()
   @Min(1)
   @Max(1000)
   DISPATCH_MAX_RATE_LIMITED = 20;
@@ -352,15 +369,30 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
     return problems;
   }
   if (!env.CXONE_CLIENT_SECRET) problems.push('CXONE_CLIENT_SECRET is required when CXONE_CLIENT_ID is set');
-  if (!env.CXONE_ISSUER_URL && !env.CXONE_API_BASE_URL) {
-    problems.push('CXONE_ISSUER_URL (for discovery) or CXONE_API_BASE_URL is required when CXONE_CLIENT_ID is set');
-  }
-  if (env.CXONE_AUTH_MODE === 'password' && (!env.CXONE_ACCESS_KEY_ID || !env.CXONE_ACCESS_KEY_SECRET)) {
-    problems.push('CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET are required when CXONE_AUTH_MODE=password');
-  }
-  if (!env.CXONE_ISSUER_URL && !env.CXONE_TOKEN_URL) {
-    problems.push('CXONE_TOKEN_URL is required when CXONE_ISSUER_URL is not set (no discovery)');
-  }
+  problems.push(
+    ...accountSettingsProblems(
+      {
+        name: 'default',
+        authMode: env.CXONE_AUTH_MODE === 'password' ? 'PASSWORD' : 'CLIENT_CREDENTIALS',
+        issuerUrl: env.CXONE_ISSUER_URL ?? null,
+        apiBaseUrl: env.CXONE_API_BASE_URL ?? null,
+        tokenUrl: env.CXONE_TOKEN_URL ?? null,
+        dfoBaseTemplate: env.CXONE_DFO_BASE_TEMPLATE,
+        clientId: env.CXONE_CLIENT_ID,
+        clientSecret: env.CXONE_CLIENT_SECRET ?? '',
+        accessKeyId: env.CXONE_ACCESS_KEY_ID ?? null,
+        accessKeySecret: env.CXONE_ACCESS_KEY_SECRET ?? null,
+        rateLimitPerSecond: env.CXONE_RATE_LIMIT_PER_SECOND,
+      },
+      {
+        issuerUrl: 'CXONE_ISSUER_URL',
+        apiBaseUrl: 'CXONE_API_BASE_URL',
+        tokenUrl: 'CXONE_TOKEN_URL',
+        accessKeyId: 'CXONE_ACCESS_KEY_ID',
+        accessKeySecret: 'CXONE_ACCESS_KEY_SECRET',
+      },
+    ),
+  );
   return problems;
 }
 

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig } from '@/config';
 import { createApp } from '@/bootstrap';
 import { ApiKeysService, OPERATOR } from '@/modules/auth/api-keys.service';
-import type { Scope } from '@/modules/auth/scopes';
+import type { Scope } from '@/infra/auth/scopes';
 import { createTestDatabase, TestDatabase } from './database';
 import { HttpClient } from './http';
 import { deleteKeys, testRedis, testRedisPrefix } from './redis';

@@ -1,6 +1,6 @@
 import { PrismaService } from '@/infra/prisma/prisma.service';
 import { ApiKeysService, OPERATOR } from '@/modules/auth/api-keys.service';
-import { SweeperService } from '@/modules/campaigns/sweeper.service';
+import { SweeperService } from '@/modules/dispatch/sweeper.service';
 import {
   allRecipients,
   Campaign,

@@ -68,9 +68,14 @@ describe('RedisRateLimiter', () => {
             'late',
             { limit: 5, spacingMs: 0 },
             // every other caller is held up just before its slot, as a busy event loop would
-            { beforeStart: { leadMs: 0, run: () => new Promise((r) => setTimeout(r, i % 2 === 0 ? 80 : 0)) } },
+            {
+              beforeStart: {
+                leadMs: 0,
+                run: () => new Promise<boolean>((r) => setTimeout(() => r(true), i % 2 === 0 ? 80 : 0)),
+              },
+            },
           )
-          .then((slot) => started.push(slot.startedAtMs!)),
+          .then((slot) => started.push(slot!.startedAtMs!)),
       ),
     );
     expect(started).toHaveLength(15);

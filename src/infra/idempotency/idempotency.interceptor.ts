@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { from, Observable, of } from 'rxjs';
 import { catchError, mergeMap } from 'rxjs/operators';
 import { ConflictError, UnprocessableError, ValidationFailedError } from '@/infra/errors/domain-error';
-import type { Principal } from '@/modules/auth/principal';
+import type { Principal } from '@/infra/auth/principal';
 import { IdempotencyRepository, IN_PROGRESS } from './idempotency.repository';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;

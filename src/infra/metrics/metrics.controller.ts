@@ -2,8 +2,8 @@ import { Controller, Get, Header, Headers, Ip, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@/config';
+import { Public } from '@/infra/auth/auth.decorators';
 import { AuthFailureThrottle } from '@/infra/rate-limit/auth-failure-throttle';
-import { Public } from '@/modules/auth/auth.decorators';
 import { checkMetricsToken } from './metrics-token';
 import { MetricsService } from './metrics.service';
 

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { AppConfig } from '@/config';
+import { RateLimitModule } from '@/infra/rate-limit/rate-limit.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsServer } from './metrics.server';
 import { MetricsService } from './metrics.service';
@@ -11,6 +12,7 @@ export class MetricsModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: MetricsModule,
+      imports: [RateLimitModule], // the AuthFailureThrottle for METRICS_TOKEN
       providers: [MetricsService, MetricsServer],
       controllers: config.metrics.port === undefined ? [MetricsController] : [],
       exports: [MetricsService],

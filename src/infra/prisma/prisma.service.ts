@@ -25,10 +25,6 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
     pool.on('error', (err) => this.logger.warn(`PostgreSQL pool client error: ${err.message}`));
   }
 
-  async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
-  }
-
   async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
     await this.pool.end();

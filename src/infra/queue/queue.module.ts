@@ -1,23 +1,26 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { RedisModule } from '@/infra/redis/redis.module';
 import { RedisService } from '@/infra/redis/redis.service';
+import { QueueKeeper } from './queue-keeper';
 import { JobRegistry } from './job-registry';
 import { QueueName } from './queue.constants';
 import { QueueService } from './queue.service';
 import { WorkerManager } from './worker-manager';
 
-@Global()
 @Module({
   imports: [
     DiscoveryModule,
+    RedisModule,
     BullModule.forRootAsync({
+      imports: [RedisModule],
       inject: [RedisService],
       useFactory: (redis: RedisService) => ({ connection: redis.bullConnectionOptions(), prefix: redis.prefix }),
     }),
     BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
   ],
-  providers: [JobRegistry, QueueService, WorkerManager],
-  exports: [QueueService, WorkerManager, BullModule],
+  providers: [JobRegistry, QueueService, WorkerManager, QueueKeeper],
+  exports: [QueueService, WorkerManager, QueueKeeper],
 })
 export class QueueModule {}

@@ -15,6 +15,7 @@ type PayloadInput<N extends JobName> = Omit<JobPayloads[N], 'traceId'>;
 @Injectable()
 export class QueueService implements OnApplicationShutdown {
   private readonly dynamicQueues = new Map<string, Queue>();
+  private readonly watched = new WeakSet<Queue>();
 
   constructor(
     private readonly moduleRef: ModuleRef,
@@ -41,7 +42,9 @@ export class QueueService implements OnApplicationShutdown {
   }
 
   staticQueue(name: QueueName): Queue {
-    return this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+    const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+    this.watch(name, queue);
+    return queue;
   }
 
   /** A queue created at run time (e.g. `dispatch-<accountId>`), shared by every caller in this process. */
@@ -49,6 +52,7 @@ export class QueueService implements OnApplicationShutdown {
     let queue = this.dynamicQueues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.redis.bullConnectionOptions(), prefix: this.redis.prefix });
+      this.watch(name, queue);
       this.dynamicQueues.set(name, queue);
     }
     return queue;
@@ -56,6 +60,13 @@ export class QueueService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.dynamicQueues.values()].map((q) => q.close()));
+  }
+
+  /** A queue's connection errors go to the log as one line per outage (unwatched, ioredis prints raw stack traces). */
+  private watch(name: string, queue: Queue): void {
+    if (this.watched.has(queue)) return;
+    this.watched.add(queue);
+    queue.on('error', (err: Error) => this.redis.reportError(`queue ${name}`, err));
   }
 
   private traced<T extends object>(payload: T): T & { traceId: string } {

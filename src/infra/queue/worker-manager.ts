@@ -6,8 +6,7 @@ import { TraceContext } from '@/infra/logging/trace-context';
 import { MetricsService } from '@/infra/metrics/metrics.service';
 import { RedisService } from '@/infra/redis/redis.service';
 import { JobRegistry } from './job-registry';
-import { JOB_QUEUE, JOB_SCHEDULES, QUEUE_WORKER_OPTIONS, QueueName } from './queue.constants';
-import { QueueService } from './queue.service';
+import { QUEUE_WORKER_OPTIONS, QueueName } from './queue.constants';
 
 /**
  * Runs the consumers in the worker role: one BullMQ Worker per static queue at start-up, plus the run-time queues
@@ -27,7 +26,6 @@ export class WorkerManager implements OnApplicationBootstrap, BeforeApplicationS
     private readonly config: AppConfig,
     private readonly redis: RedisService,
     private readonly registry: JobRegistry,
-    private readonly queues: QueueService,
     metrics: MetricsService,
   ) {
     this.jobDuration = metrics.histogram({
@@ -43,14 +41,9 @@ export class WorkerManager implements OnApplicationBootstrap, BeforeApplicationS
     });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     if (!this.config.app.runsWorker) return;
     for (const queue of Object.values(QueueName)) this.start(queue, QUEUE_WORKER_OPTIONS[queue]);
-    for (const schedule of JOB_SCHEDULES) {
-      await this.queues
-        .staticQueue(JOB_QUEUE[schedule.name] as QueueName)
-        .upsertJobScheduler(schedule.id, { every: schedule.everyMs(this.config) }, { name: schedule.name, data: {} });
-    }
   }
 
   /** Starts (once) a worker for `queueName`. Returns the running worker. */
@@ -63,7 +56,8 @@ export class WorkerManager implements OnApplicationBootstrap, BeforeApplicationS
       prefix: this.redis.prefix,
       ...options,
     });
-    worker.on('error', (err) => this.logger.error(`worker ${queueName}: ${err.message}`));
+    // One line per outage, not one per reconnect attempt (and never a raw stack trace on stdout).
+    worker.on('error', (err) => this.redis.reportError(`worker ${queueName}`, err));
     worker.on('failed', (job, err) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
         this.logger.warn({ jobId: job.id, job: job.name, err: err.message }, `job failed for good`);

@@ -1,10 +1,11 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { RedisModule } from '@/infra/redis/redis.module';
 import { RedisService } from '@/infra/redis/redis.service';
 import { AuthFailureThrottle } from './auth-failure-throttle';
 import { RedisRateLimiter } from './rate-limiter';
 
-@Global()
 @Module({
+  imports: [RedisModule],
   providers: [
     AuthFailureThrottle,
     {

@@ -105,10 +105,12 @@ export interface AcquireOptions {
   maxWaitMs?: number;
   signal?: AbortSignal;
   /**
-   * Work to do just before the slot starts (e.g. a last check that the send is still wanted), run `leadMs` ahead so
-   * its variable duration does not push the actual start away from the slot: the caller proceeds at the slot time.
+   * A last check just before each slot starts (e.g. that the send is still wanted), run `leadMs` ahead so its
+   * variable duration does not push the actual start away from the slot. It runs again for every slot the caller
+   * reserves (a 429 block voids a reserved slot and the caller reserves another), so nothing starts on a stale
+   * answer. When it answers false the caller stops: its slot is handed back and acquire() resolves to null.
    */
-  beforeStart?: { leadMs: number; run: () => Promise<void> };
+  beforeStart?: { leadMs: number; run: () => Promise<boolean> };
 }
 
 export interface Slot {
@@ -118,6 +120,8 @@ export interface Slot {
   startsAtMs: number;
   /** acquire(): when the caller actually started, on Redis's clock (also bound by the sliding window). */
   startedAtMs?: number;
+  /** The reservation's id in the slot log. */
+  member: string;
 }
 
 export class RateLimitWaitTooLongError extends Error {
@@ -141,19 +145,22 @@ export class RedisRateLimiter {
    * Reserves the next slot for `key` and waits until it starts.
    * Throws RateLimitWaitTooLongError when the slot would be more than maxWaitMs away (nothing is reserved then).
    */
-  async acquire(key: string, policy: RateLimitPolicy, options: AcquireOptions = {}): Promise<Slot> {
+  acquire(key: string, policy: RateLimitPolicy, options?: Omit<AcquireOptions, 'beforeStart'>): Promise<Slot>;
+  acquire(key: string, policy: RateLimitPolicy, options: AcquireOptions): Promise<Slot | null>;
+  async acquire(key: string, policy: RateLimitPolicy, options: AcquireOptions = {}): Promise<Slot | null> {
     const sleepUntil = async (at: number): Promise<void> => {
       const ms = at - performance.now();
       if (ms >= 1) await sleep(Math.floor(ms), undefined, options.signal ? { signal: options.signal } : undefined);
     };
-    let prepared = false;
     for (;;) {
       const slot = await this.reserve(key, policy, options.maxWaitMs ?? 30_000);
       const startsAt = performance.now() + slot.waitMs;
-      if (options.beforeStart && !prepared) {
+      if (options.beforeStart) {
         await sleepUntil(startsAt - options.beforeStart.leadMs);
-        await options.beforeStart.run();
-        prepared = true;
+        if (!(await options.beforeStart.run())) {
+          await this.release(key, slot);
+          return null;
+        }
       }
       await sleepUntil(startsAt);
       // A block (429) that began while we waited voids the slot: take a new one after it, spaced like the others,
@@ -161,6 +168,11 @@ export class RedisRateLimiter {
       const startedAtMs = await this.confirmStart(key, policy, options.signal);
       if (startedAtMs !== null) return { ...slot, startedAtMs };
     }
+  }
+
+  /** Hands a reserved slot back (its caller will not start), so the next caller may take it. */
+  private async release(key: string, slot: Slot): Promise<void> {
+    await this.redis.zrem(this.slotsKey(key), slot.member);
   }
 
   /**
@@ -192,6 +204,7 @@ export class RedisRateLimiter {
     const windowMs = policy.windowMs ?? 1000;
     const spacingMs = policy.spacingMs ?? windowMs / limit;
     const marginMs = policy.marginMs ?? DEFAULT_MARGIN_MS;
+    const member = randomUUID();
     const [granted, waitUs, slotUs] = (await (this.redis as unknown as ReserveCommand).threadlineReserveSlot(
       this.slotsKey(key),
       this.blockKey(key),
@@ -199,11 +212,11 @@ export class RedisRateLimiter {
       Math.round((windowMs + marginMs) * 1000),
       Math.round(spacingMs * 1000),
       Math.round(maxWaitMs * 1000),
-      randomUUID(),
+      member,
     )) as [number, number, number];
     const waitMs = Math.max(0, waitUs / 1000);
     if (granted !== 1) throw new RateLimitWaitTooLongError(Math.ceil(waitMs));
-    return { waitMs, startsAtMs: slotUs / 1000 };
+    return { waitMs, startsAtMs: slotUs / 1000, member };
   }
 
   /** No slot for `key` starts within the next `ms` (e.g. CXone answered 429 with Retry-After). */

@@ -11,6 +11,8 @@ import { redisOptionsFromUrl } from './redis-options';
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   private readonly connections: Redis[] = [];
+  /** Sources currently failing, so an outage is logged once when it starts (and once when it ends), not per retry. */
+  private readonly failing = new Set<string>();
   readonly client: Redis;
   readonly prefix: string;
 
@@ -34,9 +36,41 @@ export class RedisService implements OnApplicationShutdown {
       connectionName: `threadline-${this.config.app.role}-${name}`,
       ...options,
     });
-    connection.on('error', (err: Error) => this.logger.warn(`Redis (${name}): ${err.message}`));
+    connection.on('error', (err: Error) => this.reportError(`connection ${name}`, err));
+    connection.on('ready', () => this.reportRecovered(`connection ${name}`));
     this.connections.push(connection);
     return connection;
+  }
+
+  /**
+   * Logs a Redis error of `source` (a connection, a queue, a worker) as one JSON line at the start of an outage;
+   * repeats while it lasts are dropped, and the end is logged by reportRecovered.
+   */
+  reportError(source: string, err: Error): void {
+    if (this.failing.has(source)) return;
+    this.failing.add(source);
+    this.logger.warn(`Redis error (${source}): ${err.message}; retrying in the background`);
+  }
+
+  reportRecovered(source: string): void {
+    if (this.failing.delete(source)) this.logger.log(`Redis reachable again (${source})`);
+  }
+
+  /** Whether the shared command connection is connected right now (a health probe needs no round trip to know). */
+  get isReady(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  /** `command`, failing after `ms` instead of waiting for a reconnect (for reads that have a fallback). */
+  withTimeout<T>(command: Promise<T>, ms: number): Promise<T> {
+    if (!this.isReady) return Promise.reject(new Error(`Redis is ${this.client.status}`));
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      command,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+      }),
+    ]).finally(() => clearTimeout(timer));
   }
 
   key(...parts: string[]): string {
@@ -44,6 +78,7 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   async ping(): Promise<void> {
+    if (!this.isReady) throw new Error(`Redis connection is ${this.client.status}`);
     const answer = await this.client.ping();
     if (answer !== 'PONG') throw new Error(`unexpected PING answer ${String(answer)}`);
   }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { DfoMessageContent } from './dfo.types';
 
 /**
@@ -23,16 +23,17 @@ export function normalizeTemplateParameters(parameters: TemplateParameters | und
 
 /**
  * Renders our content the way DFO expects it (cxone-api.md §4): TEXT as `{type:'TEXT', payload:{text}}`; a template
- * as PLUGIN content with one template element and its variables (there is no TEMPLATE content type in DFO).
+ * as PLUGIN content with one template element and its variables (there is no TEMPLATE content type in DFO). The
+ * element's id is derived from the message's stable id, so every retry of a send carries the same body.
  */
-export function renderContent(content: ProactiveContent): DfoMessageContent {
+export function renderContent(content: ProactiveContent, messageExternalId: string): DfoMessageContent {
   if (content.type === 'TEXT') return { type: 'TEXT', payload: { text: content.text } };
   return {
     type: 'PLUGIN',
     payload: {
       elements: [
         {
-          id: randomUUID(),
+          id: elementId(messageExternalId),
           type: TEMPLATE_ELEMENT_TYPE,
           template: content.template.name,
           language: content.template.language,
@@ -41,4 +42,10 @@ export function renderContent(content: ProactiveContent): DfoMessageContent {
       ],
     },
   };
+}
+
+/** A UUID-shaped id derived from the message id (the same message always gets the same element id). */
+function elementId(messageExternalId: string): string {
+  const hex = createHash('sha256').update(`template-element:${messageExternalId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,14 +1,15 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AppConfig } from '@/config';
 import { MetricsService } from '@/infra/metrics/metrics.service';
+import { RedisModule } from '@/infra/redis/redis.module';
 import { RedisService } from '@/infra/redis/redis.service';
 import { CxoneClient } from './cxone.client';
 import { CxoneHttp } from './cxone-http';
 import { HttpCxoneClient } from './http-cxone.client';
 import { CxoneTokenManager } from './token-manager';
 
-@Global()
 @Module({
+  imports: [RedisModule],
   providers: [
     {
       provide: CxoneHttp,

@@ -50,7 +50,7 @@ export class HttpCxoneClient extends CxoneClient {
   async sendOutbound(account: CxoneAccountRef, channelId: string, message: OutboundMessage): Promise<SentMessage> {
     const body: DfoOutboundRequest = {
       thread: { idOnExternalPlatform: message.threadExternalId },
-      messageContent: renderContent(message.content),
+      messageContent: renderContent(message.content, message.messageExternalId),
       [this.options.recipientsField]: [
         {
           idOnExternalPlatform: message.to,

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import type { CxoneAccountSettings } from '@/config';
+import { connectionFingerprint, type CxoneAccountSettings } from '@/config';
 import type { CxoneAccountRef } from './cxone.client';
 import { CxoneAuthError } from './cxone.errors';
 import { CxoneHttp, ensureOk } from './cxone-http';
@@ -20,7 +20,16 @@ export interface CxoneSession {
   tenantId: string | null;
 }
 
+/** Where a tenant's token endpoint and DFO host are: found once, reused for every later token. */
+interface Discovered {
+  tokenEndpoint?: string;
+  dfoBase?: string;
+  /** When it was found (ms); older than DISCOVERY_MAX_AGE_MS it is looked up again, and kept if that fails. */
+  at: number;
+}
+
 const LOCK_TTL_MS = 15_000;
+const DISCOVERY_MAX_AGE_MS = 24 * 3600 * 1000;
 const POLL_MS = 25;
 /** A token this close to expiry is not handed out any more. */
 const EXPIRY_GUARD_MS = 5_000;
@@ -37,6 +46,9 @@ return 0`;
  *
  * - Discovery: the token endpoint from {issuer}/.well-known/openid-configuration (unless configured), the tenant id
  *   from the token's JWT claims, the DFO base from {issuer}/.well-known/cxone-configuration (unless configured).
+ *   What discovery found is kept (in process memory and in Redis) and reused for every later token, so a discovery
+ *   outage never reaches the send path once discovery has succeeded; it is looked up again after a day, and the old
+ *   answer stays in use if that lookup fails.
  * - No stampede: when no valid token exists, exactly one caller (across processes, by a Redis lock) fetches one and
  *   the others wait for it. When the token is merely close to expiry, one caller refreshes it while the others keep
  *   using the current one.
@@ -47,6 +59,7 @@ export class CxoneTokenManager {
   private readonly logger = new Logger(CxoneTokenManager.name);
   private readonly inflight = new Map<string, Promise<CxoneSession>>();
   private readonly refreshing = new Set<string>();
+  private readonly discovered = new Map<string, Discovered>();
 
   constructor(
     private readonly redis: Redis,
@@ -123,7 +136,7 @@ export class CxoneTokenManager {
   }
 
   private async fetchAndStore(account: CxoneAccountRef, key: string): Promise<CxoneSession> {
-    const session = await this.fetchSession(account.settings);
+    const session = await this.fetchSession(account);
     const ttlMs = Math.max(1000, session.expiresAtMs - Date.now());
     await this.redis
       .multi()
@@ -141,11 +154,17 @@ export class CxoneTokenManager {
     return session;
   }
 
-  private async fetchSession(settings: CxoneAccountSettings): Promise<CxoneSession> {
-    const tokenEndpoint = settings.tokenUrl ?? (await this.discoverTokenEndpoint(settings));
+  private async fetchSession(account: CxoneAccountRef): Promise<CxoneSession> {
+    const settings = account.settings;
+    const known = await this.knownDiscovery(account);
+    const tokenEndpoint =
+      settings.tokenUrl ??
+      (await this.rediscover(account, known, 'tokenEndpoint', () => this.discoverTokenEndpoint(settings)));
     const token = await this.requestToken(tokenEndpoint, settings);
     const tenantId = tenantIdFromJwt(token.id_token) ?? tenantIdFromJwt(token.access_token);
-    const dfoBase = settings.apiBaseUrl?.replace(/\/$/, '') ?? (await this.discoverDfoBase(settings, tenantId));
+    const dfoBase =
+      settings.apiBaseUrl?.replace(/\/$/, '') ??
+      (await this.rediscover(account, known, 'dfoBase', () => this.discoverDfoBase(settings, tenantId)));
     const lifetimeMs = (Number(token.expires_in) > 0 ? Number(token.expires_in) : 3600) * 1000;
     const fetchedAt = Date.now();
     return {
@@ -155,6 +174,50 @@ export class CxoneTokenManager {
       dfoBase,
       tenantId,
     };
+  }
+
+  /** What discovery found earlier for this account: this process's memory, else Redis (another process found it). */
+  private async knownDiscovery(account: CxoneAccountRef): Promise<Discovered> {
+    const key = this.discoveryKey(account);
+    const inMemory = this.discovered.get(key);
+    if (inMemory) return inMemory;
+    const stored: Record<string, string> = await this.redis.hgetall(key).catch(() => ({}));
+    const found: Discovered = {
+      ...(stored.tokenEndpoint ? { tokenEndpoint: stored.tokenEndpoint } : {}),
+      ...(stored.dfoBase ? { dfoBase: stored.dfoBase } : {}),
+      at: Number(stored.at) || 0,
+    };
+    if (found.tokenEndpoint || found.dfoBase) this.discovered.set(key, found);
+    return found;
+  }
+
+  /** The known value while it is fresh; else a new lookup, falling back to the old value if the lookup fails. */
+  private async rediscover(
+    account: CxoneAccountRef,
+    known: Discovered,
+    field: 'tokenEndpoint' | 'dfoBase',
+    lookup: () => Promise<string>,
+  ): Promise<string> {
+    const current = known[field];
+    if (current && Date.now() - known.at < DISCOVERY_MAX_AGE_MS) return current;
+    let value: string;
+    try {
+      value = await lookup();
+    } catch (err) {
+      if (!current) throw err;
+      this.logger.warn(`CXone discovery failed; keeping the ${field} found earlier: ${String(err)}`);
+      return current;
+    }
+    const key = this.discoveryKey(account);
+    const updated: Discovered = { ...(this.discovered.get(key) ?? known), [field]: value, at: Date.now() };
+    this.discovered.set(key, updated);
+    await this.redis
+      .multi()
+      .hset(key, { [field]: value, at: String(updated.at) })
+      .pexpire(key, 2 * DISCOVERY_MAX_AGE_MS)
+      .exec()
+      .catch(() => undefined); // memory still has it; another process will look it up itself
+    return value;
   }
 
   private async discoverTokenEndpoint(settings: CxoneAccountSettings): Promise<string> {
@@ -262,24 +325,11 @@ export class CxoneTokenManager {
 
   /** One cache entry per account and credentials, so changed credentials never reuse an old token. */
   private sessionKey(account: CxoneAccountRef): string {
-    const s = account.settings;
-    const fingerprint = createHash('sha256')
-      .update(
-        JSON.stringify([
-          s.authMode,
-          s.issuerUrl,
-          s.apiBaseUrl,
-          s.tokenUrl,
-          s.dfoBaseTemplate,
-          s.clientId,
-          s.clientSecret,
-          s.accessKeyId,
-          s.accessKeySecret,
-        ]),
-      )
-      .digest('hex')
-      .slice(0, 16);
-    return `${this.keyPrefix}:cxone:session:${account.id}:${fingerprint}`;
+    return `${this.keyPrefix}:cxone:session:${account.id}:${connectionFingerprint(account.settings)}`;
+  }
+
+  private discoveryKey(account: CxoneAccountRef): string {
+    return `${this.keyPrefix}:cxone:discovery:${account.id}:${connectionFingerprint(account.settings)}`;
   }
 }
 

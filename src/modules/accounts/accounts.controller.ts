@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScopes } from '@/modules/auth/auth.decorators';
+import { RequireScopes } from '@/infra/auth/auth.decorators';
 import { AccountsService } from './accounts.service';
 import { AccountResponse, CreateAccountDto, UpdateAccountDto } from './dto/account.dto';
 

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { CxoneAccount, Prisma } from '@/infra/prisma/generated/client';
+import type { CxoneAccount } from '@/infra/prisma/generated/client';
+import { mapConstraintErrors } from '@/infra/prisma/constraint-errors';
 import { PrismaService } from '@/infra/prisma/prisma.service';
+import { AccountNameTakenError } from './accounts.errors';
 
 export type AccountRow = CxoneAccount;
-export type NewAccountRow = Omit<Prisma.CxoneAccountCreateInput, 'channels' | 'id' | 'createdAt' | 'updatedAt'>;
-export type AccountChanges = Prisma.CxoneAccountUpdateInput;
+export type NewAccountRow = Omit<AccountRow, 'id' | 'createdAt' | 'updatedAt'>;
+export type AccountChanges = Partial<Pick<AccountRow, 'rateLimitPerSecond' | 'clientSecretEnc' | 'accessKeySecretEnc'>>;
 
 @Injectable()
 export class AccountsRepository {
@@ -22,8 +24,11 @@ export class AccountsRepository {
     return this.prisma.cxoneAccount.findFirst({ where: { isDefault: true } });
   }
 
+  /** Throws AccountNameTakenError when the name is taken. */
   create(row: NewAccountRow): Promise<AccountRow> {
-    return this.prisma.cxoneAccount.create({ data: row });
+    return mapConstraintErrors(() => this.prisma.cxoneAccount.create({ data: row }), {
+      unique: () => new AccountNameTakenError(row.name),
+    });
   }
 
   update(id: string, changes: AccountChanges): Promise<AccountRow> {
@@ -35,7 +40,7 @@ export class AccountsRepository {
    * transaction-scoped advisory lock so replicas starting together converge on one default account.
    */
   upsertDefault(
-    row: Omit<NewAccountRow, 'rateLimitPerSecond'>,
+    row: Omit<NewAccountRow, 'rateLimitPerSecond' | 'isDefault'>,
     initial: Pick<NewAccountRow, 'rateLimitPerSecond'>,
   ): Promise<AccountRow> {
     return this.prisma.$transaction(async (tx) => {

@@ -1,11 +1,17 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, CxoneAccountSettings } from '@/config';
+import {
+  accountSettingsProblems,
+  AppConfig,
+  CxoneAccountSettings,
+  DEFAULT_DFO_BASE_TEMPLATE,
+  DEFAULT_RATE_LIMIT_PER_SECOND,
+  sameConnection,
+} from '@/config';
 import { ExpiringCache } from '@/infra/cache/expiring-cache';
 import { SecretBox } from '@/infra/crypto/secret-box';
-import { Prisma } from '@/infra/prisma/generated/client';
 import type { CxoneAccountRef } from '@/integrations/cxone/cxone.client';
 import { AccountRow, AccountsRepository, NewAccountRow } from './accounts.repository';
-import { AccountNameTakenError, AccountNotFoundError, InvalidAccountSettingsError } from './accounts.errors';
+import { AccountNotFoundError, InvalidAccountSettingsError } from './accounts.errors';
 import { AccountResponse, CreateAccountDto, UpdateAccountDto } from './dto/account.dto';
 
 /** How long a resolved account (decrypted settings, rate limit) is reused before it is read again. */
@@ -49,24 +55,18 @@ export class AccountsService implements OnApplicationBootstrap {
       issuerUrl: stripSlash(dto.issuerUrl),
       apiBaseUrl: stripSlash(dto.apiBaseUrl),
       tokenUrl: dto.tokenUrl ?? null,
-      dfoBaseTemplate: dto.dfoBaseTemplate ?? 'https://api-de-{area}.{domain}/dfo/3.0',
+      dfoBaseTemplate: dto.dfoBaseTemplate ?? DEFAULT_DFO_BASE_TEMPLATE,
       clientId: dto.clientId,
       clientSecret: dto.clientSecret,
       accessKeyId: dto.accessKeyId ?? null,
       accessKeySecret: dto.accessKeySecret ?? null,
-      rateLimitPerSecond: dto.rateLimitPerSecond ?? 40,
+      rateLimitPerSecond: dto.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND,
     };
-    const problems = settingsProblems(settings);
+    const problems = accountSettingsProblems(settings);
     if (problems.length > 0) throw new InvalidAccountSettingsError(problems.join('; '), problems);
-    try {
-      const row = await this.repository.create({ ...this.toRow(settings), isDefault: false });
-      this.logger.log({ accountId: row.id, name: row.name }, 'CXone account created');
-      return toResponse(row);
-    } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
-        throw new AccountNameTakenError(dto.name);
-      throw err;
-    }
+    const row = await this.repository.create({ ...this.toRow(settings), isDefault: false });
+    this.logger.log({ accountId: row.id, name: row.name }, 'CXone account created');
+    return toResponse(row);
   }
 
   async update(id: string, dto: UpdateAccountDto): Promise<AccountResponse> {
@@ -113,24 +113,11 @@ export class AccountsService implements OnApplicationBootstrap {
 
   /** Whether the row already connects the way `s` says (its name and rate are the row's own business). */
   private sameSettings(row: AccountRow, s: CxoneAccountSettings): boolean {
-    let stored: CxoneAccountSettings;
     try {
-      stored = this.settingsOf(row);
+      return sameConnection(this.settingsOf(row), s);
     } catch {
       return false; // sealed with another key: rewrite
     }
-    const connection = (x: CxoneAccountSettings): unknown[] => [
-      x.authMode,
-      x.issuerUrl,
-      x.apiBaseUrl,
-      x.tokenUrl,
-      x.dfoBaseTemplate,
-      x.clientId,
-      x.clientSecret,
-      x.accessKeyId,
-      x.accessKeySecret,
-    ];
-    return JSON.stringify(connection(stored)) === JSON.stringify(connection(s));
   }
 
   /** The row's settings with its secrets decrypted (the inverse of toRow). */
@@ -150,7 +137,7 @@ export class AccountsService implements OnApplicationBootstrap {
     };
   }
 
-  private toRow(s: CxoneAccountSettings): NewAccountRow {
+  private toRow(s: CxoneAccountSettings): Omit<NewAccountRow, 'isDefault'> {
     return {
       name: s.name,
       authMode: s.authMode,
@@ -171,17 +158,6 @@ export class AccountsService implements OnApplicationBootstrap {
     if (!row) throw new AccountNotFoundError(id);
     return row;
   }
-}
-
-/** The same rules the environment's tenant obeys (src/config), for accounts added through the API. */
-function settingsProblems(s: CxoneAccountSettings): string[] {
-  const problems: string[] = [];
-  if (!s.issuerUrl && !s.apiBaseUrl) problems.push('issuerUrl (for discovery) or apiBaseUrl is required');
-  if (!s.issuerUrl && !s.tokenUrl) problems.push('tokenUrl is required when issuerUrl is not set');
-  if (s.authMode === 'PASSWORD' && (!s.accessKeyId || !s.accessKeySecret)) {
-    problems.push('accessKeyId and accessKeySecret are required for PASSWORD accounts');
-  }
-  return problems;
 }
 
 function stripSlash(url: string | undefined): string | null {

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-custom';
 import { ApiKeysService } from './api-keys.service';
 import { InvalidApiKeyError } from './auth.errors';
-import type { ApiKeyPrincipal } from './principal';
+import type { ApiKeyPrincipal } from '@/infra/auth/principal';
 
 export const API_KEY_STRATEGY = 'api-key';
 

@@ -9,10 +9,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { NotFoundError } from '@/infra/errors/domain-error';
+import { CurrentPrincipal, Public, RequireScopes } from '@/infra/auth/auth.decorators';
 import { AuthFailureThrottle } from '@/infra/rate-limit/auth-failure-throttle';
-import { CurrentPrincipal, Public, RequireScopes } from './auth.decorators';
 import { ApiKeysService } from './api-keys.service';
-import type { Principal } from './principal';
+import type { Principal } from '@/infra/auth/principal';
 import { ApiKeyResponse, BootstrapApiKeyDto, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
 
 @ApiTags('API keys')

@@ -10,8 +10,8 @@ import {
   ScopesNotGrantableError,
 } from './auth.errors';
 import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
-import type { ApiKeyPrincipal } from './principal';
-import { isScope, missingScopes } from './scopes';
+import type { ApiKeyPrincipal } from '@/infra/auth/principal';
+import { isScope, missingScopes } from '@/infra/auth/scopes';
 
 const KEY_PREFIX = 'tl_';
 const SHOWN_PREFIX_LENGTH = 10;

@@ -5,10 +5,10 @@ import type { FastifyRequest } from 'fastify';
 import { UnauthenticatedError } from '@/infra/errors/domain-error';
 import { AuthFailureThrottle } from '@/infra/rate-limit/auth-failure-throttle';
 import { API_KEY_STRATEGY } from './api-key.strategy';
-import { AUTH_STRATEGY, IS_PUBLIC, REQUIRED_SCOPES } from './auth.decorators';
+import { AUTH_STRATEGY, IS_PUBLIC, REQUIRED_SCOPES } from '@/infra/auth/auth.decorators';
 import { MissingScopeError } from './auth.errors';
-import type { Principal } from './principal';
-import { missingScopes, Scope } from './scopes';
+import type { Principal } from '@/infra/auth/principal';
+import { missingScopes, Scope } from '@/infra/auth/scopes';
 
 /**
  * The one global guard, deny by default: a route is open only with @Public(); otherwise the caller must pass the

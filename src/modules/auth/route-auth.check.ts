@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { API_KEY_STRATEGY } from './api-key.strategy';
-import { AUTH_STRATEGY, IS_PUBLIC, REQUIRED_SCOPES } from './auth.decorators';
+import { AUTH_STRATEGY, IS_PUBLIC, REQUIRED_SCOPES } from '@/infra/auth/auth.decorators';
 
 /**
  * Start-up invariant: every route says who may call it. A route is @Public(), or uses another @AuthStrategy, or

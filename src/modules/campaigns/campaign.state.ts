@@ -19,10 +19,12 @@ export const RECIPIENT_TRANSITIONS: { readonly [S in RecipientStatus]: readonly 
   PENDING: ['QUEUED', 'CANCELLED', 'SKIPPED_OPTED_OUT', 'SKIPPED_WINDOW'],
   // back to PENDING when the campaign is paused
   QUEUED: ['SENDING', 'PENDING', 'CANCELLED'],
-  // SENDING → SENDING: the same job re-claims the row after a crash or a retry; → PENDING / CANCELLED: the campaign
-  // was paused or cancelled while the row waited for its rate slot
+  // SENDING → SENDING: the same job re-claims the row after a crash; → QUEUED: a transient failure, waiting for its
+  // retry (so pausing returns it to PENDING like any queued row); → PENDING / CANCELLED: the campaign was paused or
+  // cancelled while the row waited for its rate slot, or its job found it stopped
   SENDING: [
     'SENDING',
+    'QUEUED',
     'SENT',
     'FAILED',
     'SKIPPED_OPTED_OUT',

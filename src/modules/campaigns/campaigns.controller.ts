@@ -13,7 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { ValidationFailedError } from '@/infra/errors/domain-error';
-import { RequireScopes } from '@/modules/auth/auth.decorators';
+import { RequireScopes } from '@/infra/auth/auth.decorators';
 import { CampaignsService } from './campaigns.service';
 import {
   CampaignPage,

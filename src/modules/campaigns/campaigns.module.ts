@@ -1,35 +1,20 @@
 import { Module } from '@nestjs/common';
-import { AccountsModule } from '@/modules/accounts/accounts.module';
+import { LifecycleModule } from '@/infra/http/lifecycle.module';
+import { PrismaModule } from '@/infra/prisma/prisma.module';
 import { ChannelsModule } from '@/modules/channels/channels.module';
 import { ContactsModule } from '@/modules/contacts/contacts.module';
+import { DispatchModule } from '@/modules/dispatch/dispatch.module';
 import { TemplatesModule } from '@/modules/templates/templates.module';
-import { CampaignsProcessor } from './campaigns.processor';
+import { CampaignIntake } from './campaign-intake';
 import { CampaignsRepository } from './campaigns.repository';
 import { CampaignsService } from './campaigns.service';
-import { CompletionChecker } from './completion-checker';
-import { DispatchMetrics } from './dispatch.metrics';
-import { DispatchService } from './dispatch.service';
-import { DispatchWorkers } from './dispatch-workers';
-import { ProgressService } from './progress.service';
 import { ProgressStream } from './progress.stream';
-import { SenderService } from './sender.service';
-import { SweeperService } from './sweeper.service';
+import { RecipientsRepository } from './recipients.repository';
 
+/** The admin side of proactive campaigns: the API, intake and the lifecycle. Sending is the dispatch module's. */
 @Module({
-  imports: [AccountsModule, ChannelsModule, ContactsModule, TemplatesModule],
-  providers: [
-    CampaignsRepository,
-    CampaignsService,
-    DispatchService,
-    DispatchWorkers,
-    DispatchMetrics,
-    SenderService,
-    SweeperService,
-    ProgressService,
-    ProgressStream,
-    CampaignsProcessor,
-    CompletionChecker,
-  ],
-  exports: [CampaignsService, ProgressStream],
+  imports: [PrismaModule, LifecycleModule, ChannelsModule, ContactsModule, TemplatesModule, DispatchModule],
+  providers: [CampaignsRepository, RecipientsRepository, CampaignsService, CampaignIntake, ProgressStream],
+  exports: [CampaignsService, CampaignIntake, RecipientsRepository, ProgressStream],
 })
 export class CampaignsModule {}

@@ -1,15 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { ConflictError, NotFoundError, ValidationFailedError } from '@/infra/errors/domain-error';
+import { ConflictError, NotFoundError } from '@/infra/errors/domain-error';
 import { keysetPage } from '@/infra/http/pagination';
 import type { CampaignStatus, RecipientStatus } from '@/infra/prisma/generated/client';
-import { ChannelInfo, ChannelsService } from '@/modules/channels/channels.service';
-import { ContactsService } from '@/modules/contacts/contacts.service';
+import { ChannelsService } from '@/modules/channels/channels.service';
 import { TemplatesService } from '@/modules/templates/templates.service';
-import { CampaignRow, CampaignsRepository, RecipientRow, RecipientToInsert } from './campaigns.repository';
 import type { ProactiveContent } from '@/integrations/cxone/content';
-import { ContentDto, toProactiveContent } from './dto/content.dto';
+import { DispatchService } from '@/modules/dispatch/dispatch.service';
+import { threadExternalId } from '@/modules/dispatch/external-ids';
+import { ProgressService } from '@/modules/dispatch/progress.service';
+import { CampaignIntake } from './campaign-intake';
+import { CampaignRow, CampaignsRepository } from './campaigns.repository';
+import { toProactiveContent } from './dto/content.dto';
 import {
   CampaignPage,
   CampaignResponse,
@@ -17,18 +20,14 @@ import {
   IntakeReport,
   ListCampaignsQuery,
   ListRecipientsQuery,
-  MessageResponse,
   RecipientPage,
   RecipientResponse,
   RetryFailedResponse,
-  SendMessageDto,
 } from './dto/campaign.dto';
 import { toStringRecord } from './dto/validators';
-import { DispatchService } from './dispatch.service';
-import { threadExternalId } from './external-ids';
-import { ProgressService } from './progress.service';
 import { readRecipientsCsv } from './recipients-csv';
 import { RecipientIntake, RejectedRow } from './recipient-intake';
+import { RecipientRow, RecipientsRepository } from './recipients.repository';
 
 /** Campaign statuses that still accept more recipients. */
 const ACCEPTING_RECIPIENTS: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED'];
@@ -56,8 +55,9 @@ export class CampaignsService {
 
   constructor(
     private readonly repository: CampaignsRepository,
+    private readonly recipientRows: RecipientsRepository,
+    private readonly intake: CampaignIntake,
     private readonly channels: ChannelsService,
-    private readonly contacts: ContactsService,
     private readonly templates: TemplatesService,
     private readonly dispatch: DispatchService,
     private readonly progress: ProgressService,
@@ -65,7 +65,7 @@ export class CampaignsService {
 
   async create(dto: CreateCampaignDto): Promise<CampaignResponse> {
     const channel = await this.channels.requireActive(dto.channelId);
-    const requiredParameters = await this.checkContent(channel, dto.content);
+    const requiredParameters = await this.intake.checkContent(channel, dto.content);
     const scheduledAt = dto.scheduledAt ? new Date(dto.scheduledAt) : null;
     const status: CampaignStatus = scheduledAt ? 'SCHEDULED' : dto.start ? 'RUNNING' : 'DRAFT';
 
@@ -75,10 +75,10 @@ export class CampaignsService {
       toStringRecord(dto.content.template?.parameters),
     );
     (dto.recipients ?? []).forEach((row, i) => intake.add(row, i + 1));
-    const { rows, optedOut, outsideWindow } = await this.preflight(channel, dto.content.type, intake);
+    const { rows, optedOut, outsideWindow } = await this.intake.preflight(channel, dto.content.type, intake);
 
     const id = randomUUID();
-    const inserted = await this.repository.createWithRecipients(
+    const inserted = await this.recipientRows.createWithRecipients(
       {
         id,
         kind: 'CAMPAIGN',
@@ -121,8 +121,8 @@ export class CampaignsService {
     } else {
       source.json.forEach((row, i) => intake.add(row, i + 1));
     }
-    const { rows, optedOut, outsideWindow } = await this.preflight(channel, content.type, intake);
-    const inserted = await this.repository.appendRecipients(id, ACCEPTING_RECIPIENTS, rows, intake.rejected);
+    const { rows, optedOut, outsideWindow } = await this.intake.preflight(channel, content.type, intake);
+    const inserted = await this.recipientRows.appendRecipients(id, ACCEPTING_RECIPIENTS, rows, intake.rejected);
     if (inserted === null) throw new CampaignStateError(id, 'add recipients to', (await this.campaign(id)).status);
     if (campaign.status === 'RUNNING') await this.dispatch.requestDispatch(id);
     this.logger.log({ campaignId: id, accepted: inserted, rejected: intake.rejected.length }, 'recipients added');
@@ -131,7 +131,7 @@ export class CampaignsService {
 
   async get(id: string): Promise<CampaignResponse> {
     const campaign = await this.campaign(id);
-    const counts = (await this.repository.countsByStatus([id])).get(id) ?? {};
+    const counts = (await this.progress.countsByStatus([id])).get(id) ?? {};
     return this.toResponse(campaign, counts);
   }
 
@@ -144,7 +144,7 @@ export class CampaignsService {
       ...(query.cursor ? { after: query.cursor } : {}),
     });
     const page = keysetPage(rows, limit, (c) => c.id);
-    const counts = await this.repository.countsByStatus(page.rows.map((c) => c.id));
+    const counts = await this.progress.countsByStatus(page.rows.map((c) => c.id));
     return {
       data: await Promise.all(page.rows.map((c) => this.toResponse(c, counts.get(c.id) ?? {}))),
       nextCursor: page.nextCursor,
@@ -200,7 +200,7 @@ export class CampaignsService {
   async recipients(id: string, query: ListRecipientsQuery): Promise<RecipientPage> {
     await this.campaign(id);
     const limit = query.limit ?? 100;
-    const rows = await this.repository.listRecipients(id, {
+    const rows = await this.recipientRows.listRecipients(id, {
       limit: limit + 1,
       ...(query.status ? { status: query.status } : {}),
       ...(query.cursor ? { after: query.cursor } : {}),
@@ -211,103 +211,7 @@ export class CampaignsService {
 
   async rejectedRows(id: string): Promise<RejectedRow[]> {
     await this.campaign(id);
-    return this.repository.rejectedRows(id);
-  }
-
-  /** One proactive message: a one-recipient campaign of kind MESSAGE, sent at once through the same pipeline. */
-  async sendMessage(dto: SendMessageDto): Promise<MessageResponse> {
-    const channel = await this.channels.requireActive(dto.channelId);
-    const requiredParameters = await this.checkContent(channel, dto.content);
-    const intake = new RecipientIntake(
-      channel.kind,
-      requiredParameters,
-      toStringRecord(dto.content.template?.parameters),
-    );
-    intake.add({ to: dto.to, ...(dto.name ? { name: dto.name } : {}) }, 1);
-    const problem = intake.rejected[0];
-    if (problem)
-      throw new ValidationFailedError(problem.reason, [
-        { field: problem.reason.startsWith('to:') ? 'to' : 'content', problems: [problem.reason] },
-      ]);
-    const { rows } = await this.preflight(channel, dto.content.type, intake);
-    const id = randomUUID();
-    await this.repository.createWithRecipients(
-      {
-        id,
-        kind: 'MESSAGE',
-        channelId: channel.id,
-        name: `message to ${rows[0].address}`,
-        status: 'RUNNING',
-        content: toProactiveContent(dto.content),
-        customFields: dto.customFields ? toStringRecord(dto.customFields) : {},
-        scheduledAt: null,
-      },
-      rows,
-      [],
-    );
-    await this.afterStatusChange(id, 'RUNNING', null);
-    return this.getMessage(rows[0].id);
-  }
-
-  async getMessage(id: string): Promise<MessageResponse> {
-    const found = await this.repository.findMessage(id);
-    if (!found) throw new NotFoundError(`no message ${id}`);
-    return {
-      ...toRecipientResponse(found.recipient),
-      channelId: found.campaign.channelId,
-      content: found.campaign.content,
-      customFields: { ...found.campaign.customFields },
-      createdAt: found.recipient.createdAt.toISOString(),
-    };
-  }
-
-  /** Content must suit the channel; a template must be registered and approved. Returns its parameter names. */
-  private async checkContent(channel: ChannelInfo, content: ContentDto): Promise<string[] | null> {
-    if (content.type === 'TEXT') return null;
-    const ref = content.template!;
-    if (channel.kind !== 'WHATSAPP') {
-      throw new ValidationFailedError(
-        `content.template: templates are for WHATSAPP channels; this channel is ${channel.kind}`,
-        [{ field: 'content.template', problems: ['templates are for WHATSAPP channels'] }],
-      );
-    }
-    const template = await this.templates.find(channel.id, ref.name, ref.language);
-    if (!template || !template.approved) {
-      const why = template ? 'is not approved' : 'is not registered for this channel (POST /api/v1/templates or sync)';
-      throw new ValidationFailedError(`content.template: template ${ref.name} (${ref.language}) ${why}`, [
-        { field: 'content.template.name', problems: [`template ${why}`] },
-      ]);
-    }
-    return template.parameters;
-  }
-
-  /**
-   * Pre-flight: accepted recipients who opted out, or who would get WhatsApp free text outside the 24-hour window,
-   * are stored as skipped (and counted) instead of queued. The worker checks both again just before sending.
-   */
-  private async preflight(
-    channel: ChannelInfo,
-    contentType: ProactiveContent['type'],
-    intake: RecipientIntake,
-  ): Promise<{ rows: RecipientToInsert[]; optedOut: number; outsideWindow: number }> {
-    const addresses = intake.accepted.map((r) => r.address);
-    const optedOut = await this.contacts.optedOut(channel.id, addresses);
-    const needsWindow = channel.kind === 'WHATSAPP' && contentType === 'TEXT';
-    const windowOpen = needsWindow ? await this.contacts.windowOpen(channel.id, addresses) : null;
-    let skippedOptOut = 0;
-    let skippedWindow = 0;
-    const rows = intake.accepted.map((r): RecipientToInsert => {
-      if (optedOut.has(r.address)) {
-        skippedOptOut++;
-        return { ...r, status: 'SKIPPED_OPTED_OUT' };
-      }
-      if (windowOpen && !windowOpen.has(r.address)) {
-        skippedWindow++;
-        return { ...r, status: 'SKIPPED_WINDOW' };
-      }
-      return { ...r, status: 'PENDING' };
-    });
-    return { rows, optedOut: skippedOptOut, outsideWindow: skippedWindow };
+    return this.recipientRows.rejectedRows(id);
   }
 
   private async afterStatusChange(id: string, status: CampaignStatus, scheduledAt: Date | null): Promise<void> {
@@ -368,7 +272,7 @@ function report(
   };
 }
 
-function toRecipientResponse(row: RecipientRow): RecipientResponse {
+export function toRecipientResponse(row: RecipientRow): RecipientResponse {
   return {
     id: row.id,
     address: row.address,

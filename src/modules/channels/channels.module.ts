@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { PrismaModule } from '@/infra/prisma/prisma.module';
 import { AccountsModule } from '@/modules/accounts/accounts.module';
 import { ChannelsRepository } from './channels.repository';
 import { ChannelsService } from './channels.service';
 
 @Module({
-  imports: [AccountsModule],
+  imports: [PrismaModule, AccountsModule],
   providers: [ChannelsRepository, ChannelsService],
   exports: [ChannelsService],
 })

@@ -1,15 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import type { Channel, ChannelKind, Prisma } from '@/infra/prisma/generated/client';
+import type { Channel, ChannelKind } from '@/infra/prisma/generated/client';
+import { mapConstraintErrors } from '@/infra/prisma/constraint-errors';
 import { PrismaService } from '@/infra/prisma/prisma.service';
+import { ChannelExistsError, ChannelInUseError } from './channels.errors';
 
 export type ChannelRow = Channel;
+
+export type NewChannel = Pick<ChannelRow, 'accountId' | 'cxoneChannelId' | 'kind' | 'name' | 'integrationId'>;
+export type ChannelChanges = Partial<Pick<ChannelRow, 'name' | 'isActive'>>;
 
 @Injectable()
 export class ChannelsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  create(data: Prisma.ChannelUncheckedCreateInput): Promise<ChannelRow> {
-    return this.prisma.channel.create({ data });
+  /** Throws ChannelExistsError when the account already has a channel with that CXone id. */
+  create(channel: NewChannel): Promise<ChannelRow> {
+    return mapConstraintErrors(() => this.prisma.channel.create({ data: channel }), {
+      unique: () => new ChannelExistsError(channel.cxoneChannelId),
+    });
   }
 
   findById(id: string): Promise<ChannelRow | null> {
@@ -20,11 +28,14 @@ export class ChannelsRepository {
     return this.prisma.channel.findMany({ where: filter, orderBy: { createdAt: 'asc' } });
   }
 
-  update(id: string, data: Prisma.ChannelUncheckedUpdateInput): Promise<ChannelRow> {
-    return this.prisma.channel.update({ where: { id }, data });
+  update(id: string, changes: ChannelChanges): Promise<ChannelRow> {
+    return this.prisma.channel.update({ where: { id }, data: changes });
   }
 
-  delete(id: string): Promise<ChannelRow> {
-    return this.prisma.channel.delete({ where: { id } });
+  /** Throws ChannelInUseError when campaigns still reference the channel (campaign.channel_id restricts deletes). */
+  async delete(id: string): Promise<void> {
+    await mapConstraintErrors(() => this.prisma.channel.delete({ where: { id } }), {
+      foreignKey: () => new ChannelInUseError(id),
+    });
   }
 }

@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ExpiringCache } from '@/infra/cache/expiring-cache';
-import { Prisma } from '@/infra/prisma/generated/client';
 import { AccountsService } from '@/modules/accounts/accounts.service';
 import { ChannelRow, ChannelsRepository } from './channels.repository';
-import { ChannelExistsError, ChannelInactiveError, ChannelInUseError, ChannelNotFoundError } from './channels.errors';
+import { ChannelInactiveError, ChannelNotFoundError } from './channels.errors';
 import { ChannelResponse, CreateChannelDto, ListChannelsQuery, UpdateChannelDto } from './dto/channel.dto';
 
 /** What other modules need to know about a channel. */
@@ -28,21 +27,15 @@ export class ChannelsService {
   async create(dto: CreateChannelDto): Promise<ChannelResponse> {
     const accountId = dto.accountId ?? (await this.accounts.defaultAccountId());
     await this.accounts.get(accountId); // 404 for an unknown account
-    try {
-      const row = await this.repository.create({
-        accountId,
-        cxoneChannelId: dto.cxoneChannelId,
-        kind: dto.kind,
-        name: dto.name,
-        integrationId: dto.integrationId ?? null,
-      });
-      this.logger.log({ channelId: row.id, cxoneChannelId: row.cxoneChannelId, kind: row.kind }, 'channel registered');
-      return toResponse(row);
-    } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
-        throw new ChannelExistsError(dto.cxoneChannelId);
-      throw err;
-    }
+    const row = await this.repository.create({
+      accountId,
+      cxoneChannelId: dto.cxoneChannelId,
+      kind: dto.kind,
+      name: dto.name,
+      integrationId: dto.integrationId ?? null,
+    });
+    this.logger.log({ channelId: row.id, cxoneChannelId: row.cxoneChannelId, kind: row.kind }, 'channel registered');
+    return toResponse(row);
   }
 
   async list(query: ListChannelsQuery): Promise<ChannelResponse[]> {
@@ -55,20 +48,17 @@ export class ChannelsService {
 
   async update(id: string, dto: UpdateChannelDto): Promise<ChannelResponse> {
     await this.row(id);
-    const row = await this.repository.update(id, dto);
+    const row = await this.repository.update(id, {
+      ...(dto.name !== undefined ? { name: dto.name } : {}),
+      ...(dto.isActive !== undefined ? { isActive: dto.isActive } : {}),
+    });
     this.infoCache.delete(id);
     return toResponse(row);
   }
 
   async delete(id: string): Promise<void> {
     await this.row(id);
-    try {
-      await this.repository.delete(id);
-    } catch (err) {
-      // campaign.channel_id restricts deletes: campaigns keep their channel
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2003') throw new ChannelInUseError(id);
-      throw err;
-    }
+    await this.repository.delete(id);
     this.infoCache.delete(id);
   }
 

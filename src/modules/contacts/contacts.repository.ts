@@ -16,6 +16,16 @@ export interface OptedOutRow {
 export class ContactsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
+  /** The customer's consent and last message on the channel (a customer never seen has opted out of nothing). */
+  async state(channelId: string, address: string): Promise<ContactState> {
+    // On the send path (once per message): the plain pool, not Prisma's slower raw-query path.
+    const { rows } = await this.prisma.pool.query<ContactState>(
+      'SELECT opted_out AS "optedOut", last_inbound_at AS "lastInboundAt" FROM contact WHERE channel_id = $1 AND address = $2',
+      [channelId, address],
+    );
+    return rows[0] ?? { optedOut: false, lastInboundAt: null };
+  }
+
   /** Which of `addresses` have opted out on the channel (one query for any number of addresses). */
   async optedOut(channelId: string, addresses: string[]): Promise<Set<string>> {
     if (addresses.length === 0) return new Set();

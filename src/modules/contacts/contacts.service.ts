@@ -4,7 +4,9 @@ import { keysetPage } from '@/infra/http/pagination';
 import type { ConsentSource } from '@/infra/prisma/generated/client';
 import { ChannelsService } from '@/modules/channels/channels.service';
 import { normalizeAddress } from './address';
-import { ContactsRepository } from './contacts.repository';
+import { ContactsRepository, ContactState } from './contacts.repository';
+
+export type { ContactState } from './contacts.repository';
 import { ConsentChangeDto, ConsentStateResponse, ListOptOutsQuery, OptOutPage } from './dto/consent.dto';
 
 /** WhatsApp allows free text only within 24 hours of the customer's last message. */
@@ -37,6 +39,11 @@ export class ContactsService {
       data: page.rows.map((r) => ({ address: r.address, optedOutAt: r.optedOutAt?.toISOString() ?? null })),
       nextCursor: page.nextCursor,
     };
+  }
+
+  /** What decides whether one customer may be messaged now: their consent and their last message (WhatsApp window). */
+  state(channelId: string, address: string): Promise<ContactState> {
+    return this.repository.state(channelId, address);
   }
 
   /** Addresses among `addresses` that must not be messaged on the channel. */

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScopes } from '@/modules/auth/auth.decorators';
+import { RequireScopes } from '@/infra/auth/auth.decorators';
 import { ContactsService } from './contacts.service';
 import { ConsentChangeDto, ConsentStateResponse, ListOptOutsQuery, OptOutPage } from './dto/consent.dto';
 

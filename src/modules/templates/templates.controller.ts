@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScopes } from '@/modules/auth/auth.decorators';
+import { RequireScopes } from '@/infra/auth/auth.decorators';
 import { CreateTemplateDto, ListTemplatesQuery, SyncTemplatesResponse, TemplateResponse } from './dto/template.dto';
 import { TemplatesService } from './templates.service';
 

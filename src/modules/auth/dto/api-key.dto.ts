@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMinSize, ArrayUnique, IsArray, IsDateString, IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { Scope, SCOPES } from '../scopes';
+import { Scope, SCOPES } from '@/infra/auth/scopes';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'campaign backend', description: 'What the key is for (shown in listings)' })

@@ -146,7 +146,12 @@ export class RecipientCounts {
 export class CampaignProgress {
   @ApiProperty({ description: 'Recipients in a final state' }) done!: number;
   @ApiProperty({ description: 'Recipients still to send' }) remaining!: number;
-  @ApiProperty({ description: 'Messages sent per second over the last 10 s' }) sendRatePerSecond!: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Messages sent per second over the last 10 s (null while it cannot be read: Redis unavailable)',
+  })
+  sendRatePerSecond!: number | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Seconds until done at the current rate' }) etaSeconds!:
     number | null;
 }

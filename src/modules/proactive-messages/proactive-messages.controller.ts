@@ -1,14 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScopes } from '@/modules/auth/auth.decorators';
-import { CampaignsService } from './campaigns.service';
-import { MessageResponse, SendMessageDto } from './dto/campaign.dto';
+import { RequireScopes } from '@/infra/auth/auth.decorators';
+import { MessageResponse, SendMessageDto } from '@/modules/campaigns/dto/campaign.dto';
+import { ProactiveMessagesService } from './proactive-messages.service';
 
 @ApiTags('Proactive messages')
 @ApiBearerAuth()
 @Controller('api/v1/messages')
-export class MessagesController {
-  constructor(private readonly campaigns: CampaignsService) {}
+export class ProactiveMessagesController {
+  constructor(private readonly messages: ProactiveMessagesService) {}
 
   @Post()
   @HttpCode(202)
@@ -18,7 +18,7 @@ export class MessagesController {
   })
   @ApiAcceptedResponse({ type: MessageResponse })
   send(@Body() dto: SendMessageDto): Promise<MessageResponse> {
-    return this.campaigns.sendMessage(dto);
+    return this.messages.send(dto);
   }
 
   @Get(':id')
@@ -26,6 +26,6 @@ export class MessagesController {
   @ApiOperation({ summary: 'A proactive message: its state and CXone ids' })
   @ApiOkResponse({ type: MessageResponse })
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<MessageResponse> {
-    return this.campaigns.getMessage(id);
+    return this.messages.get(id);
   }
 }

@@ -2,24 +2,13 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@/config';
 import { dispatchQueueName } from '@/infra/queue/queue.constants';
 import { WorkerManager } from '@/infra/queue/worker-manager';
-import { CxoneUnavailableError } from '@/integrations/cxone/cxone.errors';
 import { AccountsService } from '@/modules/accounts/accounts.service';
-
-const BACKOFF_BASE_MS = 1000;
-const BACKOFF_MAX_MS = 60_000;
+import { RetryPolicy } from './retry-policy';
 
 /**
- * Capped exponential backoff with full jitter (a random delay up to min(cap, base·2^attempt)), never sooner than a
- * Retry-After CXone sent with a 5xx.
+ * One dispatch worker per CXone account queue, in the worker role; new accounts get theirs at the next sweep. The
+ * set of accounts comes from PostgreSQL, so a Redis that lost everything changes nothing here.
  */
-export function sendBackoff(attemptsMade: number, err: Error | undefined, random = Math.random): number {
-  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attemptsMade - 1));
-  const jittered = Math.floor(random() * ceiling);
-  const retryAfter = err instanceof CxoneUnavailableError ? (err.retryAfterMs ?? 0) : 0;
-  return Math.max(jittered, retryAfter);
-}
-
-/** One dispatch worker per CXone account queue, in the worker role; new accounts get theirs at the next sweep. */
 @Injectable()
 export class DispatchWorkers implements OnApplicationBootstrap {
   private readonly logger = new Logger(DispatchWorkers.name);
@@ -27,6 +16,7 @@ export class DispatchWorkers implements OnApplicationBootstrap {
   constructor(
     private readonly workers: WorkerManager,
     private readonly accounts: AccountsService,
+    private readonly policy: RetryPolicy,
     private readonly config: AppConfig,
   ) {}
 
@@ -48,9 +38,7 @@ export class DispatchWorkers implements OnApplicationBootstrap {
         stalledInterval: this.config.dispatch.lockDurationMs,
         // Pacing is the shared Redis limiter's job; this limiter is only set so queue.rateLimit() (on 429) is honoured.
         limiter: { max: 1_000_000, duration: 1000 },
-        settings: {
-          backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => sendBackoff(attemptsMade, err),
-        },
+        settings: { backoffStrategy: (attemptsMade: number) => this.policy.backoffMs(attemptsMade) },
       });
       this.logger.log({ accountId: id }, 'dispatch worker started');
     }

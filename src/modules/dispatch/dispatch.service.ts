@@ -4,29 +4,39 @@ import { AppConfig } from '@/config';
 import { dispatchQueueName, JobName } from '@/infra/queue/queue.constants';
 import { QueueService } from '@/infra/queue/queue.service';
 import { ChannelsService } from '@/modules/channels/channels.service';
-import { CampaignsRepository } from './campaigns.repository';
+import { DispatchRepository } from './dispatch.repository';
 import { dispatchJobId, sendJobId, startJobId } from './external-ids';
 
 const CHUNK = 1000;
+
+/**
+ * Send jobs are all prioritized (BullMQ takes lower numbers first, FIFO within a number): a retry whose backoff has
+ * ended goes out ahead of every recipient not yet tried, and first tries go out in the order they were queued, which
+ * is the order the recipients were given.
+ */
+export const SEND_PRIORITY = { retry: 1, first: 2 } as const;
 
 /** A recipient's send job of a given generation on its account's dispatch queue. */
 export interface SendJobRef {
   id: string;
   generation: number;
   accountId: string;
+  /** Send attempts the recipient already had (a re-queued retry keeps its place ahead of first tries). */
+  attempts: number;
 }
 
 /**
- * Turns a running campaign's pending recipients into send jobs on its account's dispatch queue: 1,000 at a time,
- * rows marked QUEUED in a new generation first, then the jobs added with deterministic ids (`r-<id>-<generation>`).
- * A crash between the two leaves QUEUED rows without a job, which the sweeper finds and re-adds with the same id.
+ * Turns a running campaign's pending recipients into send jobs on its account's dispatch queue: 1,000 at a time, in
+ * the order they were given, rows marked QUEUED in a new generation first, then the jobs added with deterministic ids
+ * (`r-<id>-<generation>`). A crash between the two leaves QUEUED rows without a job, which the sweeper finds and
+ * re-adds with the same id.
  */
 @Injectable()
 export class DispatchService {
   private readonly logger = new Logger(DispatchService.name);
 
   constructor(
-    private readonly repository: CampaignsRepository,
+    private readonly repository: DispatchRepository,
     private readonly queues: QueueService,
     private readonly channels: ChannelsService,
     private readonly config: AppConfig,
@@ -55,21 +65,16 @@ export class DispatchService {
   }
 
   async dispatchCampaign(campaignId: string): Promise<number> {
-    const campaign = await this.repository.findCampaign(campaignId);
+    const campaign = await this.repository.campaignForDispatch(campaignId);
     if (!campaign || campaign.status !== 'RUNNING') return 0;
-    const channel = await this.channels.info(campaign.channelId);
-    const queue = this.queues.dynamicQueue(dispatchQueueName(channel.accountId));
+    const { accountId } = await this.channels.info(campaign.channelId);
     let queued = 0;
     for (;;) {
       const rows = await this.repository.queuePending(campaignId, CHUNK);
       if (rows.length === 0) break;
-      await this.queues.addBulk(
-        queue,
-        JobName.SendToRecipient,
-        rows.map((r) => ({
-          payload: { recipientId: r.id, generation: r.generation },
-          options: this.sendJobOptions(r.id, r.generation),
-        })),
+      await this.addSendJobs(
+        accountId,
+        rows.map((r) => ({ ...r, accountId })),
       );
       queued += rows.length;
     }
@@ -83,23 +88,28 @@ export class DispatchService {
   async readd(rows: SendJobRef[]): Promise<void> {
     const byAccount = new Map<string, SendJobRef[]>();
     for (const row of rows) byAccount.set(row.accountId, [...(byAccount.get(row.accountId) ?? []), row]);
-    for (const [accountId, accountRows] of byAccount) {
-      await this.queues.addBulk(
-        this.queues.dynamicQueue(dispatchQueueName(accountId)),
-        JobName.SendToRecipient,
-        accountRows.map((r) => ({
-          payload: { recipientId: r.id, generation: r.generation },
-          options: this.sendJobOptions(r.id, r.generation),
-        })),
-      );
-    }
+    for (const [accountId, accountRows] of byAccount) await this.addSendJobs(accountId, accountRows);
   }
 
-  private sendJobOptions(recipientId: string, generation: number): JobsOptions {
+  private async addSendJobs(accountId: string, rows: Array<Omit<SendJobRef, 'accountId'>>): Promise<void> {
+    await this.queues.addBulk(
+      this.queues.dynamicQueue(dispatchQueueName(accountId)),
+      JobName.SendToRecipient,
+      rows.map((r) => ({
+        payload: { recipientId: r.id, generation: r.generation },
+        options: this.sendJobOptions(r),
+      })),
+    );
+  }
+
+  private sendJobOptions(row: Omit<SendJobRef, 'accountId'>): JobsOptions {
     return {
-      jobId: sendJobId(recipientId, generation),
+      jobId: sendJobId(row.id, row.generation),
+      priority: row.attempts > 0 ? SEND_PRIORITY.retry : SEND_PRIORITY.first,
+      // CXone's own failures are retried by the sender (RetryPolicy); these attempts cover our own dependencies
+      // failing mid-job (PostgreSQL, Redis), which cost the recipient nothing.
       attempts: this.config.dispatch.maxAttempts,
-      backoff: { type: 'cxone' },
+      backoff: { type: 'dispatch' },
     };
   }
 }

@@ -1,11 +1,12 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { CampaignsRepository } from './campaigns.repository';
+import { DispatchRepository } from './dispatch.repository';
 
 const AT_MOST_EVERY_MS = 1000;
 
 /**
- * Completes a campaign soon after its last recipient finishes, at the cost of at most one query per campaign per
- * second per worker (not one per send). The sweeper remains the safety net.
+ * Notes a campaign's progress (for stall detection) and completes it soon after its last recipient finishes, at the
+ * cost of at most one query per campaign per second per worker (not one per send). The sweeper remains the safety
+ * net.
  */
 @Injectable()
 export class CompletionChecker implements OnApplicationShutdown {
@@ -13,7 +14,7 @@ export class CompletionChecker implements OnApplicationShutdown {
   private readonly lastCheck = new Map<string, number>();
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly repository: CampaignsRepository) {}
+  constructor(private readonly repository: DispatchRepository) {}
 
   /** A recipient of `campaignId` reached a final state. */
   check(campaignId: string): void {
@@ -23,7 +24,7 @@ export class CompletionChecker implements OnApplicationShutdown {
       this.scheduled.delete(campaignId);
       this.lastCheck.set(campaignId, Date.now());
       this.repository
-        .completeIfDone(campaignId)
+        .noteProgressAndCompleteIfDone(campaignId)
         .then((completed) => {
           if (completed) {
             this.lastCheck.delete(campaignId);

@@ -12,6 +12,8 @@ export class DispatchMetrics {
   readonly sendLatency: Histogram<'account'>;
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly campaignRecipients: Gauge<'campaign' | 'status'>;
+  readonly stalledCampaigns: Gauge;
+  readonly redisResets: Counter;
 
   constructor(metrics: MetricsService) {
     this.outcomes = metrics.counter({
@@ -33,7 +35,8 @@ export class DispatchMetrics {
       name: 'threadline_dispatch_queue_wait_seconds',
       help: 'Time from a send job being queued to its first run',
       labelNames: ['account'],
-      buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600],
+      // seconds to an hour, fine enough to read a p95 of a campaign's backlog wait from
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1200, 1800, 2700, 3600],
     });
     this.sendLatency = metrics.histogram({
       name: 'threadline_dispatch_send_seconds',
@@ -45,6 +48,14 @@ export class DispatchMetrics {
       name: 'threadline_dispatch_queue_jobs',
       help: 'Jobs in each dispatch queue by state (updated by the sweeper)',
       labelNames: ['queue', 'state'],
+    });
+    this.stalledCampaigns = metrics.gauge({
+      name: 'threadline_dispatch_stalled_campaigns',
+      help: 'Running campaigns with recipients left and none finished for DISPATCH_STALL_AFTER_MS (alert when > 0)',
+    });
+    this.redisResets = metrics.counter({
+      name: 'threadline_dispatch_redis_resets_total',
+      help: 'Times this worker found Redis emptied (restart without persistence, failover, flush) and rebuilt its queues',
     });
     this.campaignRecipients = metrics.gauge({
       name: 'threadline_campaign_recipients',

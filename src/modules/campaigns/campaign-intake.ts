@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { ValidationFailedError } from '@/infra/errors/domain-error';
+import type { ProactiveContent } from '@/integrations/cxone/content';
+import { ChannelInfo } from '@/modules/channels/channels.service';
+import { ContactsService } from '@/modules/contacts/contacts.service';
+import { TemplatesService } from '@/modules/templates/templates.service';
+import type { ContentDto } from './dto/content.dto';
+import { RecipientIntake } from './recipient-intake';
+import type { RecipientToInsert } from './recipients.repository';
+
+export interface PreflightResult {
+  rows: RecipientToInsert[];
+  optedOut: number;
+  outsideWindow: number;
+}
+
+/**
+ * The checks every proactive send passes before it is stored, for campaigns and single messages alike: content that
+ * suits the channel (a registered, approved template on WhatsApp), and the pre-flight of accepted recipients.
+ */
+@Injectable()
+export class CampaignIntake {
+  constructor(
+    private readonly contacts: ContactsService,
+    private readonly templates: TemplatesService,
+  ) {}
+
+  /** Content must suit the channel; a template must be registered and approved. Returns its parameter names. */
+  async checkContent(channel: ChannelInfo, content: ContentDto): Promise<string[] | null> {
+    if (content.type === 'TEXT') return null;
+    const ref = content.template!;
+    if (channel.kind !== 'WHATSAPP') {
+      throw new ValidationFailedError(
+        `content.template: templates are for WHATSAPP channels; this channel is ${channel.kind}`,
+        [{ field: 'content.template', problems: ['templates are for WHATSAPP channels'] }],
+      );
+    }
+    const template = await this.templates.find(channel.id, ref.name, ref.language);
+    if (!template || !template.approved) {
+      const why = template ? 'is not approved' : 'is not registered for this channel (POST /api/v1/templates or sync)';
+      throw new ValidationFailedError(`content.template: template ${ref.name} (${ref.language}) ${why}`, [
+        { field: 'content.template.name', problems: [`template ${why}`] },
+      ]);
+    }
+    return template.parameters;
+  }
+
+  /**
+   * Pre-flight: accepted recipients who opted out, or who would get WhatsApp free text outside the 24-hour window,
+   * are stored as skipped (and counted) instead of queued. The worker checks both again just before sending.
+   */
+  async preflight(
+    channel: ChannelInfo,
+    contentType: ProactiveContent['type'],
+    intake: RecipientIntake,
+  ): Promise<PreflightResult> {
+    const addresses = intake.accepted.map((r) => r.address);
+    const optedOut = await this.contacts.optedOut(channel.id, addresses);
+    const needsWindow = channel.kind === 'WHATSAPP' && contentType === 'TEXT';
+    const windowOpen = needsWindow ? await this.contacts.windowOpen(channel.id, addresses) : null;
+    let skippedOptOut = 0;
+    let skippedWindow = 0;
+    const rows = intake.accepted.map((r): RecipientToInsert => {
+      if (optedOut.has(r.address)) {
+        skippedOptOut++;
+        return { ...r, status: 'SKIPPED_OPTED_OUT' };
+      }
+      if (windowOpen && !windowOpen.has(r.address)) {
+        skippedWindow++;
+        return { ...r, status: 'SKIPPED_WINDOW' };
+      }
+      return { ...r, status: 'PENDING' };
+    });
+    return { rows, optedOut: skippedOptOut, outsideWindow: skippedWindow };
+  }
+}

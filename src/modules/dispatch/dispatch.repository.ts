@@ -1,0 +1,380 @@
+import { Injectable } from '@nestjs/common';
+import type { Campaign, CampaignRecipient, CampaignStatus, RecipientStatus } from '@/infra/prisma/generated/client';
+import { PrismaService } from '@/infra/prisma/prisma.service';
+import {
+  OPEN_RECIPIENT_STATUSES,
+  TERMINAL_RECIPIENT_STATUSES,
+  campaignAllowedFrom,
+  recipientAllowedFrom,
+} from '@/modules/campaigns/campaign.state';
+
+/** Everything a worker needs to send one recipient, read in the statement that claims the row. */
+export type SendContext = Pick<CampaignRecipient, 'generation' | 'address' | 'name' | 'attempts' | 'rateLimitedCount'> &
+  Pick<Campaign, 'channelId'> & {
+    recipientId: CampaignRecipient['id'];
+    campaignId: CampaignRecipient['campaignId'];
+    parameters: Record<string, string> | null;
+    customFields: Record<string, string> | null;
+    content: unknown;
+    campaignCustomFields: Record<string, string>;
+  };
+
+/** A claimed recipient and the number of the send attempt in progress (429 restarts and crashes do not count). */
+export type Attempt = Pick<SendContext, 'recipientId' | 'generation'> & { attempt: number };
+
+export type RecipientRef = Pick<SendContext, 'recipientId' | 'generation'>;
+
+export interface SentIds {
+  contactId: string | null;
+  threadId: string | null;
+  messageId: string | null;
+}
+
+/** A recipient of a running campaign that is queued or in flight, with its campaign's channel. */
+export type InFlightRow = Pick<CampaignRecipient, 'id' | 'generation' | 'status' | 'attempts'> &
+  Pick<Campaign, 'channelId'>;
+
+export type QueuedRow = Pick<CampaignRecipient, 'id' | 'generation' | 'attempts'>;
+
+export type FinalStatus = Extract<
+  RecipientStatus,
+  'FAILED' | 'SKIPPED_OPTED_OUT' | 'SKIPPED_WINDOW' | 'SKIPPED_INVALID'
+>;
+
+export interface StalledCampaign {
+  id: Campaign['id'];
+  channelId: Campaign['channelId'];
+  /** When one of its recipients last finished (or it started), ms since the epoch. */
+  lastProgressAt: Date;
+}
+
+/**
+ * The dispatch side of the campaign tables: queueing, the send hot path and the sweeper's checks. The campaigns
+ * module writes campaigns and intake; this repository moves recipients through their state machine
+ * (campaigns/campaign.state.ts): every status UPDATE takes its allowed `from` states from there, so a late or repeated
+ * job can never move a row backwards or out of a terminal state. Each hot-path call is one statement.
+ */
+@Injectable()
+export class DispatchRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Marks up to `limit` pending recipients of a running campaign QUEUED in a new generation, in the order they were
+   * given, and returns them for their send jobs to be added. Concurrent dispatchers never take the same rows.
+   */
+  async queuePending(campaignId: string, limit: number): Promise<QueuedRow[]> {
+    const { rows } = await this.prisma.pool.query<QueuedRow>(
+      `UPDATE campaign_recipient r SET status = 'QUEUED', generation = r.generation + 1, queued_at = now(), updated_at = now()
+       FROM (
+         SELECT r2.id FROM campaign_recipient r2 JOIN campaign c ON c.id = r2.campaign_id
+         WHERE r2.campaign_id = $1 AND r2.status = ANY($3::"RecipientStatus"[]) AND c.status = 'RUNNING'
+         ORDER BY r2.seq LIMIT $2 FOR UPDATE OF r2 SKIP LOCKED) picked
+       WHERE r.id = picked.id
+       RETURNING r.id, r.generation, r.attempts, r.seq`,
+      [campaignId, limit, among(recipientAllowedFrom('QUEUED'), 'PENDING')],
+    );
+    // UPDATE … RETURNING does not keep the subquery's order.
+    return (rows as Array<QueuedRow & { seq: string }>)
+      .sort((a, b) => Number(a.seq) - Number(b.seq))
+      .map(({ id, generation, attempts }) => ({ id, generation, attempts }));
+  }
+
+  /**
+   * Claims a recipient for sending: only the job of its current generation, only while it is queued (or being sent
+   * by that same job before a crash), only while its campaign runs. Null: nothing to send.
+   */
+  async claim(recipientId: string, generation: number): Promise<SendContext | null> {
+    const { rows } = await this.prisma.pool.query<SendContext>(
+      `UPDATE campaign_recipient r SET status = 'SENDING', updated_at = now()
+       FROM campaign c
+       WHERE r.id = $1 AND r.generation = $2 AND r.status = ANY($3::"RecipientStatus"[]) AND c.id = r.campaign_id AND c.status = 'RUNNING'
+       RETURNING r.id AS "recipientId", r.generation, r.campaign_id AS "campaignId", c.channel_id AS "channelId", r.address, r.name,
+         r.parameters, r.custom_fields AS "customFields", r.attempts, r.rate_limited_count AS "rateLimitedCount",
+         c.content, c.custom_fields AS "campaignCustomFields"`,
+      [recipientId, generation, recipientAllowedFrom('SENDING')],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * A job found its row's campaign paused or cancelled: the row (if still this generation's and open) goes back to
+   * PENDING, to be queued again on resume, or is CANCELLED. Without this, a retry that comes due while its campaign is
+   * paused would leave the row open with no job forever.
+   */
+  async releaseIfStopped(ref: RecipientRef): Promise<RecipientStatus | null> {
+    const { rows } = await this.prisma.pool.query<{ status: RecipientStatus }>(
+      `UPDATE campaign_recipient r
+       SET status = (CASE WHEN c.status = 'CANCELLED' THEN 'CANCELLED' ELSE 'PENDING' END)::"RecipientStatus",
+         finished_at = CASE WHEN c.status = 'CANCELLED' THEN now() ELSE r.finished_at END, updated_at = now()
+       FROM campaign c
+       WHERE r.id = $1 AND r.generation = $2 AND c.id = r.campaign_id AND c.status IN ('PAUSED', 'CANCELLED')
+         AND r.status = ANY($3::"RecipientStatus"[])
+       RETURNING r.status`,
+      [ref.recipientId, ref.generation, openStatusesThatMayBecome('PENDING')],
+    );
+    return rows[0]?.status ?? null;
+  }
+
+  /** The recipient SENT with CXone's ids; false when the row was no longer this generation's to finish. */
+  async markSent(ctx: Attempt, ids: SentIds): Promise<boolean> {
+    const { rowCount } = await this.prisma.pool.query(
+      `UPDATE campaign_recipient SET status = 'SENT', sent_at = now(), finished_at = now(), updated_at = now(),
+         cxone_contact_id = $3, cxone_thread_id = $4, cxone_message_id = $5, failure_reason = NULL, last_error = NULL,
+         attempts = $6
+       WHERE id = $1 AND generation = $2 AND status = ANY($7::"RecipientStatus"[])`,
+      [
+        ctx.recipientId,
+        ctx.generation,
+        ids.contactId,
+        ids.threadId,
+        ids.messageId,
+        ctx.attempt,
+        among(recipientAllowedFrom('SENT'), 'SENDING'),
+      ],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Ends a claimed recipient without a send (FAILED or SKIPPED_*); false when it was no longer ours. */
+  async finish(
+    ctx: Attempt,
+    status: FinalStatus,
+    failureReason: string | null,
+    lastError: string | null,
+  ): Promise<boolean> {
+    const { rowCount } = await this.prisma.pool.query(
+      `UPDATE campaign_recipient SET status = $3, failure_reason = $4, last_error = $5, finished_at = now(), updated_at = now(),
+         attempts = greatest(attempts, $7)
+       WHERE id = $1 AND generation = $2 AND status = ANY($6::"RecipientStatus"[])`,
+      [
+        ctx.recipientId,
+        ctx.generation,
+        status,
+        failureReason,
+        truncate(lastError),
+        among(recipientAllowedFrom(status), 'SENDING'),
+        ctx.attempt,
+      ],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Gives back a claimed row whose campaign stopped while it waited for a rate slot: PENDING (paused; queued again on
+   * resume) or CANCELLED.
+   */
+  async release(ref: RecipientRef, to: Extract<RecipientStatus, 'PENDING' | 'CANCELLED'>): Promise<boolean> {
+    const { rowCount } = await this.prisma.pool.query(
+      `UPDATE campaign_recipient SET status = $3::"RecipientStatus", updated_at = now(),
+         finished_at = CASE WHEN $3::text = 'CANCELLED' THEN now() ELSE finished_at END
+       WHERE id = $1 AND generation = $2 AND status = ANY($4::"RecipientStatus"[])`,
+      [ref.recipientId, ref.generation, to, among(recipientAllowedFrom(to), 'SENDING')],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /**
+   * A transient failure that will be retried: the row goes back to QUEUED (waiting for its job's retry), with the
+   * attempt counted and the error visible. Pausing the campaign meanwhile returns it to PENDING like any queued row.
+   */
+  async retryLater(ctx: Attempt, error: string): Promise<boolean> {
+    const { rowCount } = await this.prisma.pool.query(
+      `UPDATE campaign_recipient SET status = 'QUEUED', last_error = $3, attempts = $4, updated_at = now()
+       WHERE id = $1 AND generation = $2 AND status = ANY($5::"RecipientStatus"[])`,
+      [ctx.recipientId, ctx.generation, truncate(error), ctx.attempt, among(recipientAllowedFrom('QUEUED'), 'SENDING')],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Counts a 429 against the recipient and returns its new total. */
+  async noteRateLimited(ref: RecipientRef, error: string): Promise<number> {
+    const { rows } = await this.prisma.pool.query<{ count: number }>(
+      `UPDATE campaign_recipient SET rate_limited_count = rate_limited_count + 1, last_error = $3, updated_at = now()
+       WHERE id = $1 AND generation = $2 RETURNING rate_limited_count AS count`,
+      [ref.recipientId, ref.generation, truncate(error)],
+    );
+    return rows[0]?.count ?? 0;
+  }
+
+  /** What dispatching a campaign needs to know about it. */
+  async campaignForDispatch(campaignId: string): Promise<Pick<Campaign, 'status' | 'channelId'> | null> {
+    const { rows } = await this.prisma.pool.query<Pick<Campaign, 'status' | 'channelId'>>(
+      'SELECT status, channel_id AS "channelId" FROM campaign WHERE id = $1',
+      [campaignId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The campaign's status (for the check just before a send), null when it no longer exists. */
+  async campaignStatus(campaignId: string): Promise<CampaignStatus | null> {
+    const { rows } = await this.prisma.pool.query<{ status: CampaignStatus }>(
+      'SELECT status FROM campaign WHERE id = $1',
+      [campaignId],
+    );
+    return rows[0]?.status ?? null;
+  }
+
+  /**
+   * Notes progress (a recipient of the campaign finished) and completes the campaign if it runs and nothing is left
+   * to send. Returns whether it completed.
+   */
+  async noteProgressAndCompleteIfDone(campaignId: string): Promise<boolean> {
+    const { rows } = await this.prisma.pool.query<{ status: CampaignStatus }>(
+      `WITH left_to_send AS (
+         SELECT EXISTS (SELECT 1 FROM campaign_recipient r WHERE r.campaign_id = $1 AND r.status = ANY($2::"RecipientStatus"[])) AS any)
+       UPDATE campaign c SET last_progress_at = now(), updated_at = now(),
+         status = CASE WHEN l.any THEN c.status ELSE 'COMPLETED' END,
+         completed_at = CASE WHEN l.any THEN c.completed_at ELSE now() END
+       FROM left_to_send l
+       WHERE c.id = $1 AND c.status = ANY($3::"CampaignStatus"[])
+       RETURNING c.status`,
+      [campaignId, OPEN_RECIPIENT_STATUSES, among(campaignAllowedFrom('COMPLETED'), 'RUNNING')],
+    );
+    return rows[0]?.status === 'COMPLETED';
+  }
+
+  /** Completes the campaign if it runs and nothing is left to send. */
+  async completeIfDone(campaignId: string): Promise<boolean> {
+    return (await this.complete(campaignId)).length > 0;
+  }
+
+  /** Completes every running campaign with nothing left to send; returns their ids. */
+  completeAllDone(): Promise<string[]> {
+    return this.complete(null);
+  }
+
+  /** Scheduled campaigns whose time has come, switched to RUNNING; returns their ids. */
+  async startDueScheduled(): Promise<string[]> {
+    const { rows } = await this.prisma.pool.query<{ id: string }>(
+      `UPDATE campaign SET status = 'RUNNING', started_at = coalesce(started_at, now()), updated_at = now()
+       WHERE status = ANY($1::"CampaignStatus"[]) AND scheduled_at <= now() RETURNING id`,
+      [among(campaignAllowedFrom('RUNNING'), 'SCHEDULED')],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async startScheduledIfDue(campaignId: string): Promise<boolean> {
+    const { rowCount } = await this.prisma.pool.query(
+      `UPDATE campaign SET status = 'RUNNING', started_at = coalesce(started_at, now()), updated_at = now()
+       WHERE id = $1 AND status = ANY($2::"CampaignStatus"[]) AND scheduled_at <= now()`,
+      [campaignId, among(campaignAllowedFrom('RUNNING'), 'SCHEDULED')],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Running campaigns with pending recipients nobody has queued for `olderThanMs` (their dispatch was lost). */
+  async campaignsWithIdlePending(olderThanMs: number): Promise<string[]> {
+    const { rows } = await this.prisma.pool.query<{ id: string }>(
+      `SELECT c.id FROM campaign c WHERE c.status = 'RUNNING' AND EXISTS (
+         SELECT 1 FROM campaign_recipient r WHERE r.campaign_id = c.id AND r.status = 'PENDING'
+           AND r.updated_at <= now() - make_interval(secs => $1))`,
+      [olderThanMs / 1000],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Queued or in-flight recipients of running campaigns untouched for `olderThanMs` (0: all of them), oldest first,
+   * after `after` (the last id of the previous batch, for a full pass): their job may be lost.
+   */
+  async staleInFlight(olderThanMs: number, limit: number, after?: string): Promise<InFlightRow[]> {
+    const { rows } = await this.prisma.pool.query<InFlightRow>(
+      `SELECT r.id, r.generation, r.status, r.attempts, c.channel_id AS "channelId"
+       FROM campaign_recipient r JOIN campaign c ON c.id = r.campaign_id
+       WHERE r.status IN ('QUEUED', 'SENDING') AND r.updated_at <= now() - make_interval(secs => $1) AND c.status = 'RUNNING'
+         AND ($3::uuid IS NULL OR r.id > $3::uuid)
+       ORDER BY ${after === undefined && olderThanMs > 0 ? 'r.updated_at' : 'r.id'} LIMIT $2`,
+      [olderThanMs / 1000, limit, after ?? null],
+    );
+    return rows;
+  }
+
+  /**
+   * Rows whose job finished without finishing them (completed or failed in Redis, yet still QUEUED or SENDING) go
+   * back to PENDING, for the campaign's next dispatch to queue them in a new generation. Returns their campaigns.
+   */
+  async requeueStranded(rows: RecipientRef[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const { rows: campaigns } = await this.prisma.pool.query<{ campaignId: string }>(
+      `UPDATE campaign_recipient r SET status = 'PENDING', updated_at = now()
+       FROM unnest($1::uuid[], $2::int[]) AS s(id, generation)
+       WHERE r.id = s.id AND r.generation = s.generation AND r.status = ANY($3::"RecipientStatus"[])
+       RETURNING r.campaign_id AS "campaignId"`,
+      [rows.map((r) => r.recipientId), rows.map((r) => r.generation), openStatusesThatMayBecome('PENDING')],
+    );
+    return [...new Set(campaigns.map((c) => c.campaignId))];
+  }
+
+  /** Marks rows as just checked, so the sweeper moves on to others. */
+  async touch(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.prisma.pool.query('UPDATE campaign_recipient SET updated_at = now() WHERE id = ANY($1::uuid[])', [ids]);
+  }
+
+  async activeCampaignIds(): Promise<string[]> {
+    const { rows } = await this.prisma.pool.query<{ id: string }>(
+      `SELECT id FROM campaign WHERE status IN ('RUNNING', 'PAUSED')`,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Recipients per status for each campaign (one query for any number of campaigns). */
+  async countsByStatus(campaignIds: string[]): Promise<Map<string, Partial<Record<RecipientStatus, number>>>> {
+    const result = new Map<string, Partial<Record<RecipientStatus, number>>>();
+    if (campaignIds.length === 0) return result;
+    const { rows } = await this.prisma.pool.query<{ campaignId: string; status: RecipientStatus; count: number }>(
+      `SELECT campaign_id AS "campaignId", status, count(*)::int AS count FROM campaign_recipient
+       WHERE campaign_id = ANY($1::uuid[]) GROUP BY campaign_id, status`,
+      [campaignIds],
+    );
+    for (const row of rows) {
+      const counts = result.get(row.campaignId) ?? {};
+      counts[row.status] = row.count;
+      result.set(row.campaignId, counts);
+    }
+    return result;
+  }
+
+  /**
+   * Running campaigns with recipients left to send that have not made progress (no recipient finished) since
+   * `before`: their dispatch may be stalled.
+   */
+  async stalledCampaigns(before: Date): Promise<StalledCampaign[]> {
+    const { rows } = await this.prisma.pool.query<StalledCampaign>(
+      `SELECT c.id, c.channel_id AS "channelId", coalesce(c.last_progress_at, c.started_at, c.created_at) AS "lastProgressAt"
+       FROM campaign c
+       WHERE c.status = 'RUNNING' AND coalesce(c.last_progress_at, c.started_at, c.created_at) < $1
+         AND EXISTS (SELECT 1 FROM campaign_recipient r WHERE r.campaign_id = c.id AND r.status = ANY($2::"RecipientStatus"[]))`,
+      [before, OPEN_RECIPIENT_STATUSES],
+    );
+    return rows;
+  }
+
+  private async complete(campaignId: string | null): Promise<string[]> {
+    const { rows } = await this.prisma.pool.query<{ id: string }>(
+      `UPDATE campaign c SET status = 'COMPLETED', completed_at = now(), updated_at = now()
+       WHERE c.status = ANY($3::"CampaignStatus"[]) AND ($1::uuid IS NULL OR c.id = $1::uuid)
+         AND NOT EXISTS (SELECT 1 FROM campaign_recipient r WHERE r.campaign_id = c.id AND r.status = ANY($2::"RecipientStatus"[]))
+       RETURNING id`,
+      [campaignId, OPEN_RECIPIENT_STATUSES, among(campaignAllowedFrom('COMPLETED'), 'RUNNING')],
+    );
+    return rows.map((r) => r.id);
+  }
+}
+
+/**
+ * The statuses among `wanted` that the state machine allows here: a statement meant for one edge (e.g. SENDING →
+ * PENDING) matches nothing if the machine no longer has that edge, instead of moving rows along an edge it forbids.
+ */
+function among<S extends string>(allowed: readonly S[], ...wanted: S[]): S[] {
+  return wanted.filter((s) => allowed.includes(s));
+}
+
+/** Open statuses a row may leave for `to` (e.g. QUEUED and SENDING may go back to PENDING). */
+function openStatusesThatMayBecome(to: RecipientStatus): RecipientStatus[] {
+  return recipientAllowedFrom(to).filter((s) => !TERMINAL_RECIPIENT_STATUSES.includes(s));
+}
+
+function truncate(text: string | null): string | null {
+  return text && text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}

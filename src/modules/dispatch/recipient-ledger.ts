@@ -1,0 +1,129 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { RecipientStatus } from '@/infra/prisma/generated/client';
+import { Clock } from '@/infra/time/clock';
+import type { ProactiveContent } from '@/integrations/cxone/content';
+import type { SentMessage } from '@/integrations/cxone/cxone.client';
+import type { FailureReason } from '@/modules/campaigns/campaign.state';
+import { ThreadsService } from '@/modules/threads/threads.service';
+import { CompletionChecker } from './completion-checker';
+import { Attempt, DispatchRepository, SendContext } from './dispatch.repository';
+import { DispatchMetrics } from './dispatch.metrics';
+import { messageExternalId, threadExternalId } from './external-ids';
+import { ProgressService } from './progress.service';
+import type { SendTarget } from './send-targets';
+
+export type Claimed = SendContext & Attempt;
+
+/** How a job came to run, for the queue-wait metric. */
+export interface JobTiming {
+  /** When the job was first queued (ms since epoch). */
+  queuedAt: number;
+  /** First run of the job (not a retry, a 429 restart or a crash re-run). */
+  firstRun: boolean;
+}
+
+/**
+ * Where the send path records what happened to a recipient: the row's state machine (claim, SENT, FAILED, skipped,
+ * released, waiting for a retry), the sent alert in the conversation store, metrics, the live send rate and the
+ * campaign's completion. Every write is guarded by the recipient's generation, so a stale job changes nothing.
+ */
+@Injectable()
+export class RecipientLedger {
+  private readonly logger = new Logger(RecipientLedger.name);
+
+  constructor(
+    private readonly repository: DispatchRepository,
+    private readonly threads: ThreadsService,
+    private readonly progress: ProgressService,
+    private readonly completion: CompletionChecker,
+    private readonly metrics: DispatchMetrics,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Claims the recipient for this job (its current generation, its campaign running). Null: nothing to send; a row
+   * this job should have finished but whose campaign stopped goes back to PENDING (or CANCELLED) on the way.
+   */
+  async claim(recipientId: string, generation: number): Promise<Claimed | null> {
+    const claimed = await this.repository.claim(recipientId, generation);
+    if (claimed) return { ...claimed, attempt: claimed.attempts + 1 };
+    const released = await this.repository.releaseIfStopped({ recipientId, generation });
+    if (released) this.logger.log({ recipientId, status: released }, 'campaign stopped: recipient released');
+    return null;
+  }
+
+  observeQueueWait(target: SendTarget, timing: JobTiming): void {
+    if (timing.firstRun)
+      this.metrics.queueWait.observe({ account: target.account.id }, (this.clock.now() - timing.queuedAt) / 1000);
+  }
+
+  /** Times one send (rate-slot wait plus the CXone call); call the returned function when it ends. */
+  startTimer(target: SendTarget): () => void {
+    return this.metrics.sendLatency.startTimer({ account: target.account.id });
+  }
+
+  /**
+   * CXone accepted the alert: the conversation store gets the customer's proactive thread with the alert as its first
+   * message (first, so a crash in between leaves a row that re-sends rather than a SENT row without its thread), then
+   * the recipient is SENT with CXone's ids.
+   */
+  async sent(ctx: Claimed, target: SendTarget, sent: SentMessage, content: ProactiveContent): Promise<void> {
+    await this.threads.recordProactiveAlert({
+      channelId: ctx.channelId,
+      contact: { address: ctx.address, displayName: ctx.name },
+      thread: {
+        idOnExternalPlatform: sent.threadExternalId || threadExternalId(ctx.recipientId),
+        campaignId: ctx.campaignId,
+        cxoneContactId: sent.contactId,
+        cxoneThreadId: sent.threadId,
+      },
+      message: { idOnExternalPlatform: messageExternalId(ctx.recipientId), cxoneMessageId: sent.messageId, content },
+    });
+    const recorded = await this.repository.markSent(ctx, {
+      contactId: sent.contactId,
+      threadId: sent.threadId,
+      messageId: sent.messageId,
+    });
+    if (!recorded) return;
+    this.metrics.outcomes.inc({ account: target.account.id, outcome: 'sent' });
+    await this.progress.countSent(ctx.campaignId);
+    this.completion.check(ctx.campaignId);
+  }
+
+  async failed(ctx: Claimed, target: SendTarget, reason: FailureReason, message: string): Promise<void> {
+    this.metrics.failures.inc({ account: target.account.id, reason });
+    if (await this.repository.finish(ctx, 'FAILED', reason, message)) this.finished(ctx, target, 'failed');
+  }
+
+  async skipped(
+    ctx: Claimed,
+    target: SendTarget,
+    status: Extract<RecipientStatus, 'SKIPPED_OPTED_OUT' | 'SKIPPED_WINDOW'>,
+    why: string,
+  ): Promise<void> {
+    if (await this.repository.finish(ctx, status, null, why)) this.finished(ctx, target, status.toLowerCase());
+  }
+
+  /** The campaign stopped while the recipient waited for its slot: PENDING again (paused) or CANCELLED. */
+  async stopped(ctx: Claimed, how: 'paused' | 'cancelled'): Promise<void> {
+    await this.repository.release(ctx, how === 'paused' ? 'PENDING' : 'CANCELLED');
+    if (how === 'cancelled') this.completion.check(ctx.campaignId);
+  }
+
+  /** A transient failure that will be retried: the row waits (QUEUED) with the attempt counted. */
+  async retryLater(ctx: Claimed, target: SendTarget, message: string): Promise<void> {
+    this.metrics.failures.inc({ account: target.account.id, reason: 'TRANSIENT' });
+    await this.repository.retryLater(ctx, message);
+  }
+
+  /** A 429: counted against the recipient (no attempt spent); returns its total. */
+  async rateLimited(ctx: Claimed, target: SendTarget, message: string): Promise<number> {
+    this.metrics.rateLimited.inc({ account: target.account.id });
+    return this.repository.noteRateLimited(ctx, message);
+  }
+
+  private finished(ctx: Claimed, target: SendTarget, outcome: string): void {
+    this.metrics.outcomes.inc({ account: target.account.id, outcome });
+    this.completion.check(ctx.campaignId);
+  }
+}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import type { ChannelKind } from '@/infra/prisma/generated/client';
+import { Clock } from '@/infra/time/clock';
+import type { ProactiveContent } from '@/integrations/cxone/content';
+import { ContactsService, WHATSAPP_WINDOW_MS } from '@/modules/contacts/contacts.service';
+import { DispatchRepository } from './dispatch.repository';
+
+/** Whether a send may start now, and if not, why. */
+export type GateVerdict = 'send' | 'paused' | 'cancelled' | 'opted_out' | 'outside_window';
+
+export interface GateQuestion {
+  campaignId: string;
+  channelId: string;
+  channelKind: ChannelKind;
+  address: string;
+  contentType: ProactiveContent['type'];
+}
+
+/**
+ * The last check before a message leaves, run just ahead of every actual start (the rate-slot wait can be long, and a
+ * 429 can void a slot and make the send wait again): a campaign paused or cancelled meanwhile sends nothing more,
+ * nobody who opted out meanwhile is messaged, and WhatsApp free text never goes out of the 24-hour window.
+ */
+@Injectable()
+export class SendGate {
+  constructor(
+    private readonly repository: DispatchRepository,
+    private readonly contacts: ContactsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async check(q: GateQuestion): Promise<GateVerdict> {
+    const [campaignStatus, customer] = await Promise.all([
+      this.repository.campaignStatus(q.campaignId),
+      this.contacts.state(q.channelId, q.address),
+    ]);
+    if (campaignStatus === 'PAUSED') return 'paused';
+    if (campaignStatus !== 'RUNNING') return 'cancelled';
+    if (customer.optedOut) return 'opted_out';
+    if (q.channelKind === 'WHATSAPP' && q.contentType === 'TEXT') {
+      const last = customer.lastInboundAt?.getTime();
+      if (last === undefined || this.clock.now() - last >= WHATSAPP_WINDOW_MS) return 'outside_window';
+    }
+    return 'send';
+  }
+}

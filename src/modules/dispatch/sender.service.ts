@@ -1,0 +1,158 @@
+import { Injectable } from '@nestjs/common';
+import type { ProactiveContent } from '@/integrations/cxone/content';
+import { CxoneClient, SentMessage } from '@/integrations/cxone/cxone.client';
+import { CxoneRateLimitedError } from '@/integrations/cxone/cxone.errors';
+import { AccountRateLimiter, isSlotWaitTooLong } from './account-limiter';
+import { messageExternalId, threadExternalId } from './external-ids';
+import { Claimed, JobTiming, RecipientLedger } from './recipient-ledger';
+import { contentFor, customFieldsFor } from './recipient-content';
+import { RetryPolicy } from './retry-policy';
+import { GateVerdict, SendGate } from './send-gate';
+import { SendTarget, SendTargets } from './send-targets';
+
+/** How one recipient ended up (for logs and job results). */
+export type SendOutcome = 'sent' | 'obsolete' | 'paused' | 'cancelled' | 'skipped_opted_out' | 'skipped_window';
+
+/** What the job should do next; the processor turns it into BullMQ's terms. */
+export type SendResult =
+  /** Finished for this job (sent, skipped, released, or nothing to do). */
+  | { kind: 'done'; outcome: SendOutcome }
+  /** A transient failure: run again after `delayMs`, ahead of recipients not tried yet. */
+  | { kind: 'retry'; delayMs: number; error: string }
+  /** No rate slot soon (the account is saturated or paused): run again after `delayMs`, free of charge. */
+  | { kind: 'later'; delayMs: number }
+  /** 429: back to the queue while the account pauses; no attempt spent. */
+  | { kind: 'rate_limited' }
+  /** Failed for good (recorded as FAILED with the reason). */
+  | { kind: 'failed'; error: string };
+
+export interface SendJob {
+  recipientId: string;
+  generation: number;
+}
+
+/**
+ * Sends one recipient, in named steps: claim the row → acquire a slot of the account's shared rate limit, running the
+ * gate (campaign still running, customer not opted out, WhatsApp window) just before every start → call DFO outbound
+ * with the recipient's stable thread and message ids and the routing custom fields → record the outcome.
+ *
+ * Failures (RetryPolicy): 429 pauses the whole account (every process) for Retry-After plus jitter and puts the job
+ * back without spending an attempt, up to DISPATCH_MAX_RATE_LIMITED times; 5xx, timeouts and lost answers wait for a
+ * backoff (the row QUEUED meanwhile) and go out ahead of recipients not yet tried, FAILED (TRANSIENT) after the last
+ * attempt; other 4xx fail at once with CXone's errors (REJECTED); refused credentials fail as AUTH.
+ */
+@Injectable()
+export class SenderService {
+  constructor(
+    private readonly ledger: RecipientLedger,
+    private readonly targets: SendTargets,
+    private readonly gate: SendGate,
+    private readonly limiter: AccountRateLimiter,
+    private readonly cxone: CxoneClient,
+    private readonly policy: RetryPolicy,
+  ) {}
+
+  async send(job: SendJob, timing: JobTiming): Promise<SendResult> {
+    const ctx = await this.ledger.claim(job.recipientId, job.generation);
+    if (!ctx) return { kind: 'done', outcome: 'obsolete' };
+    const target = await this.targets.of(ctx.channelId);
+    this.ledger.observeQueueWait(target, timing);
+    const content = contentFor(ctx.content, ctx.parameters);
+    const stopTimer = this.ledger.startTimer(target);
+    try {
+      const verdict = await this.acquireSlot(ctx, target, content);
+      if (verdict !== 'send') return await this.notSent(ctx, target, verdict);
+      let sent: SentMessage;
+      try {
+        sent = await this.callCxone(ctx, target, content);
+      } catch (err) {
+        return await this.failure(err, ctx, target);
+      }
+      await this.ledger.sent(ctx, target, sent, content);
+      return { kind: 'done', outcome: 'sent' };
+    } catch (err) {
+      if (isSlotWaitTooLong(err)) return { kind: 'later', delayMs: err.retryAfterMs };
+      // Our own dependencies failed (PostgreSQL, Redis), not CXone: the job is retried as it is, no attempt spent.
+      throw err;
+    } finally {
+      stopTimer();
+    }
+  }
+
+  /** Waits for the account's rate slot; the gate runs just before each start, and its last answer is returned. */
+  private async acquireSlot(ctx: Claimed, target: SendTarget, content: ProactiveContent): Promise<GateVerdict> {
+    let verdict: GateVerdict = 'send';
+    await this.limiter.acquire(target.account, async () => {
+      verdict = await this.gate.check({
+        campaignId: ctx.campaignId,
+        channelId: ctx.channelId,
+        channelKind: target.channel.kind,
+        address: ctx.address,
+        contentType: content.type,
+      });
+      return verdict === 'send';
+    });
+    return verdict;
+  }
+
+  private callCxone(ctx: Claimed, target: SendTarget, content: ProactiveContent): Promise<SentMessage> {
+    return this.cxone.sendOutbound(target.account, target.channel.cxoneChannelId, {
+      content,
+      to: ctx.address,
+      ...(ctx.name ? { recipientName: ctx.name } : {}),
+      threadExternalId: threadExternalId(ctx.recipientId),
+      messageExternalId: messageExternalId(ctx.recipientId),
+      customFields: customFieldsFor(ctx.campaignCustomFields, ctx.customFields),
+    });
+  }
+
+  private async notSent(ctx: Claimed, target: SendTarget, verdict: Exclude<GateVerdict, 'send'>): Promise<SendResult> {
+    switch (verdict) {
+      case 'paused':
+      case 'cancelled':
+        await this.ledger.stopped(ctx, verdict);
+        return { kind: 'done', outcome: verdict };
+      case 'opted_out':
+        await this.ledger.skipped(ctx, target, 'SKIPPED_OPTED_OUT', 'the customer opted out');
+        return { kind: 'done', outcome: 'skipped_opted_out' };
+      case 'outside_window':
+        await this.ledger.skipped(
+          ctx,
+          target,
+          'SKIPPED_WINDOW',
+          'WhatsApp free text outside the 24-hour window: send a template',
+        );
+        return { kind: 'done', outcome: 'skipped_window' };
+    }
+  }
+
+  private async failure(err: unknown, ctx: Claimed, target: SendTarget): Promise<SendResult> {
+    const error = err instanceof Error ? err.message : String(err);
+    const kind = this.policy.classify(err);
+    switch (kind) {
+      case 'rate_limited': {
+        await this.limiter.pause(
+          target.account.id,
+          this.policy.rateLimitPauseMs(err as CxoneRateLimitedError, ctx.rateLimitedCount),
+        );
+        const count = await this.ledger.rateLimited(ctx, target, error);
+        if (!this.policy.rateLimitExhausted(count)) return { kind: 'rate_limited' };
+        await this.ledger.failed(ctx, target, 'RATE_LIMITED', `rate-limited ${count} times; last: ${error}`);
+        return { kind: 'failed', error };
+      }
+      case 'rejected':
+        await this.ledger.failed(ctx, target, 'REJECTED', error);
+        return { kind: 'failed', error };
+      case 'auth':
+        await this.ledger.failed(ctx, target, 'AUTH', error);
+        return { kind: 'failed', error };
+      case 'transient':
+        if (this.policy.isLastAttempt(ctx.attempt)) {
+          await this.ledger.failed(ctx, target, 'TRANSIENT', error);
+          return { kind: 'failed', error };
+        }
+        await this.ledger.retryLater(ctx, target, error);
+        return { kind: 'retry', delayMs: this.policy.backoffMs(ctx.attempt, err), error };
+    }
+  }
+}
