@@ -1,6 +1,6 @@
 /**
- * Operator commands, run next to the database (`npm run cli -- <command>`, or `node dist/src/cli/threadline.js` in
- * the image):
+ * Operator commands, run next to the database (`npm run --silent cli -- <command>`: --silent keeps npm's banner off
+ * stdout, which then holds only JSON; or `node dist/src/cli/threadline.js` in the image):
  *
  *   api-key create --name <name> --scopes <scope,scope> [--expires-at <ISO date>]   prints the new key once
  *   api-key list
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { AppConfig, ConfigError } from '@/config';
 import { PrismaService } from '@/infra/prisma/prisma.service';
 import { ApiKeysRepository } from '@/modules/auth/api-keys.repository';
-import { ApiKeysService } from '@/modules/auth/api-keys.service';
+import { ApiKeysService, OPERATOR } from '@/modules/auth/api-keys.service';
 import { CreateApiKeyDto } from '@/modules/auth/dto/api-key.dto';
 import { SCOPES } from '@/infra/auth/scopes';
 
@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<void> {
         if (errors.length > 0) {
           throw new UsageError(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
         }
-        print(await apiKeys.create(dto));
+        print(await apiKeys.create(dto, OPERATOR));
         return;
       }
       case 'list':

@@ -30,8 +30,21 @@ export class AppConfig {
     prismaSchemaEngineBinary: string | undefined;
   };
   readonly redis: { url: string; prefix: string };
-  readonly auth: { bootstrapKey: string | undefined };
-  readonly metrics: { token: string | undefined };
+  readonly auth: {
+    bootstrapKey: string | undefined;
+    /**
+     * Failed authentications one source address may make per window before it gets 429 (0: no throttle). The
+     * window is fixed: it starts at the first failure and the count resets when it ends.
+     */
+    failureLimit: number;
+    failureWindowSeconds: number;
+  };
+  readonly metrics: {
+    token: string | undefined;
+    /** When set, /metrics is served only by a separate HTTP server on host:port, not on the main port. */
+    port: number | undefined;
+    host: string;
+  };
   readonly cxone: {
     /** A real tenant is configured (CXONE_CLIENT_ID); otherwise the default account is the simulator. */
     tenantConfigured: boolean;
@@ -102,8 +115,12 @@ export class AppConfig {
       prismaSchemaEngineBinary: env.PRISMA_SCHEMA_ENGINE_BINARY,
     };
     this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
-    this.auth = { bootstrapKey: env.API_BOOTSTRAP_KEY };
-    this.metrics = { token: env.METRICS_TOKEN };
+    this.auth = {
+      bootstrapKey: env.API_BOOTSTRAP_KEY,
+      failureLimit: env.AUTH_FAILURE_LIMIT,
+      failureWindowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
+    };
+    this.metrics = { token: env.METRICS_TOKEN, port: env.METRICS_PORT, host: env.METRICS_HOST };
 
     this.dispatch = {
       credentialsKey: env.CREDENTIALS_ENCRYPTION_KEY

@@ -36,6 +36,13 @@ describe('environment validation', () => {
     expect((error as ConfigError).problems).toHaveLength(3);
   });
 
+  it('refuses a METRICS_PORT equal to PORT', () => {
+    expect(() => validateEnvironment({ PORT: '8080', METRICS_PORT: '8080' })).toThrow(
+      'METRICS_PORT must differ from PORT (both 8080)',
+    );
+    expect(validateEnvironment({ PORT: '8080', METRICS_PORT: '9464' })).toMatchObject({ METRICS_PORT: 9464 });
+  });
+
   it('never prints a secret it rejects', () => {
     expect(() => validateEnvironment({ API_BOOTSTRAP_KEY: 'short-secret' })).toThrow(
       /API_BOOTSTRAP_KEY.*\(got "\*\*\*"\)/,

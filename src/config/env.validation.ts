@@ -87,6 +87,28 @@ export class EnvironmentVariables {
   @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters long' })
   METRICS_TOKEN?: string;
 
+  @Type(() => Number)
+  @IsInt({ message: 'AUTH_FAILURE_LIMIT must be a whole number (0 turns the throttle off)' })
+  @Min(0)
+  @Max(100000)
+  AUTH_FAILURE_LIMIT = 20;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  AUTH_FAILURE_WINDOW_SECONDS = 60;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'METRICS_PORT must be a port number (0: any free port)' })
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  @IsString()
+  METRICS_HOST = '127.0.0.1';
+
   @Transform(toBoolean)
   @IsBoolean({ message: 'DOCS_ENABLED must be true or false' })
   DOCS_ENABLED = true;
@@ -334,6 +356,9 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
     'CXONE_ACCESS_KEY_ID',
     'CXONE_ACCESS_KEY_SECRET',
   ] as const;
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    problems.push(`METRICS_PORT must differ from PORT (both ${env.PORT}); unset it to serve /metrics on PORT`);
+  }
   if (env.NODE_ENV === 'production' && !env.CREDENTIALS_ENCRYPTION_KEY) {
     problems.push('CREDENTIALS_ENCRYPTION_KEY is required when NODE_ENV=production (32 random bytes, base64 or hex)');
   }

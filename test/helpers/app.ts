@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig } from '@/config';
 import { createApp } from '@/bootstrap';
-import { ApiKeysService } from '@/modules/auth/api-keys.service';
+import { ApiKeysService, OPERATOR } from '@/modules/auth/api-keys.service';
 import type { Scope } from '@/infra/auth/scopes';
 import { createTestDatabase, TestDatabase } from './database';
 import { HttpClient } from './http';
@@ -47,7 +47,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     db,
     http,
     async clientWithScopes(...scopes) {
-      const created = await app.get(ApiKeysService).create({ name: `test ${scopes.join(' ')}`, scopes });
+      const created = await app.get(ApiKeysService).create({ name: `test ${scopes.join(' ')}`, scopes }, OPERATOR);
       return http.withHeaders({ authorization: `Bearer ${created.key}` });
     },
     async close() {

@@ -26,7 +26,7 @@ describe('admin authentication and errors', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ API_BOOTSTRAP_KEY: BOOTSTRAP_KEY });
-    keyAdmin = await t.clientWithScopes('keys:admin');
+    keyAdmin = await t.clientWithScopes('keys:admin', 'campaigns:read');
   });
   afterAll(() => t.close());
 
@@ -104,11 +104,47 @@ describe('admin authentication and errors', () => {
   it('refuses to create a key that has already expired', async () => {
     const res = await keyAdmin.post<ErrorBody>('/api/v1/api-keys', {
       name: 'x',
-      scopes: ['admin'],
+      scopes: ['campaigns:read'],
       expiresAt: '2020-01-01T00:00:00Z',
     });
     expect(res.status).toBe(400);
     expect(res.body.message).toBe('expiresAt must be in the future');
+  });
+
+  describe('granting scopes', () => {
+    it('refuses to create a key with scopes the calling key does not hold, naming them, and creates nothing', async () => {
+      const keysOnly = await t.clientWithScopes('keys:admin');
+      const res = await keysOnly.post<ErrorBody>('/api/v1/api-keys', {
+        name: 'escalation',
+        scopes: ['keys:admin', 'admin', 'campaigns:write'],
+      });
+      expect(res.status).toBe(403);
+      expect(res.body).toEqual({
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'this API key may not grant the scopes admin, campaigns:write: a key grants only scopes it holds',
+        details: { notGrantable: ['admin', 'campaigns:write'], held: ['keys:admin'] },
+        requestId: res.headers.get('x-request-id'),
+      });
+      const listed = await keyAdmin.get<Array<{ name: string }>>('/api/v1/api-keys');
+      expect(listed.body.filter((k) => k.name === 'escalation')).toEqual([]);
+    });
+
+    it('lets a key grant scopes it holds', async () => {
+      const res = await keyAdmin.post<CreatedKey>('/api/v1/api-keys', {
+        name: 'delegated',
+        scopes: ['keys:admin', 'campaigns:read'],
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.scopes).toEqual(['keys:admin', 'campaigns:read']);
+    });
+
+    it('lets an admin key grant every scope, admin included', async () => {
+      const admin = await t.clientWithScopes('admin');
+      const res = await admin.post<CreatedKey>('/api/v1/api-keys', { name: 'second admin', scopes: ['admin'] });
+      expect(res.status).toBe(201);
+      expect(res.body.scopes).toEqual(['admin']);
+    });
   });
 
   describe('validation', () => {
@@ -120,7 +156,11 @@ describe('admin authentication and errors', () => {
     });
 
     it('rejects unknown properties', async () => {
-      const res = await keyAdmin.post<ErrorBody>('/api/v1/api-keys', { name: 'x', scopes: ['admin'], owner: 'me' });
+      const res = await keyAdmin.post<ErrorBody>('/api/v1/api-keys', {
+        name: 'x',
+        scopes: ['campaigns:read'],
+        owner: 'me',
+      });
       expect(res.status).toBe(400);
       expect(res.body.message).toBe('property owner should not exist');
     });
@@ -167,10 +207,14 @@ describe('admin authentication and errors', () => {
     });
 
     it('answers 422 when the key is reused with a different body', async () => {
-      await keyAdmin.post('/api/v1/api-keys', { name: 'a', scopes: ['admin'] }, { 'idempotency-key': 'create-2' });
+      await keyAdmin.post(
+        '/api/v1/api-keys',
+        { name: 'a', scopes: ['campaigns:read'] },
+        { 'idempotency-key': 'create-2' },
+      );
       const res = await keyAdmin.post<ErrorBody>(
         '/api/v1/api-keys',
-        { name: 'b', scopes: ['admin'] },
+        { name: 'b', scopes: ['campaigns:read'] },
         { 'idempotency-key': 'create-2' },
       );
       expect(res.status).toBe(422);
@@ -185,7 +229,7 @@ describe('admin authentication and errors', () => {
       expect(bad.status).toBe(400);
       const good = await keyAdmin.post(
         '/api/v1/api-keys',
-        { name: 'c', scopes: ['admin'] },
+        { name: 'c', scopes: ['campaigns:read'] },
         { 'idempotency-key': 'create-3' },
       );
       expect(good.status).toBe(201);
@@ -195,12 +239,12 @@ describe('admin authentication and errors', () => {
       const other = await t.clientWithScopes('keys:admin');
       const mine = await keyAdmin.post<CreatedKey>(
         '/api/v1/api-keys',
-        { name: 'd', scopes: ['admin'] },
+        { name: 'd', scopes: ['keys:admin'] },
         { 'idempotency-key': 'shared' },
       );
       const theirs = await other.post<CreatedKey>(
         '/api/v1/api-keys',
-        { name: 'd', scopes: ['admin'] },
+        { name: 'd', scopes: ['keys:admin'] },
         { 'idempotency-key': 'shared' },
       );
       expect(theirs.body.id).not.toBe(mine.body.id);

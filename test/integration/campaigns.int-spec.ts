@@ -1,5 +1,5 @@
 import { PrismaService } from '@/infra/prisma/prisma.service';
-import { ApiKeysService } from '@/modules/auth/api-keys.service';
+import { ApiKeysService, OPERATOR } from '@/modules/auth/api-keys.service';
 import { SweeperService } from '@/modules/dispatch/sweeper.service';
 import {
   allRecipients,
@@ -49,7 +49,7 @@ describe('proactive campaigns through the simulator', () => {
     sim = await startSimulator({ SIMULATOR_OUTBOUND_RATE_PER_SECOND: '1000' });
     t = await startTestApp({ ...sim.appEnv, DISPATCH_CONCURRENCY: '20', SWEEPER_INTERVAL_MS: '60000' });
     admin = await t.clientWithScopes('admin');
-    adminKey = (await t.app.get(ApiKeysService).create({ name: 'sse', scopes: ['admin'] })).key;
+    adminKey = (await t.app.get(ApiKeysService).create({ name: 'sse', scopes: ['admin'] }, OPERATOR)).key;
     sms = await registerChannel(admin, 'sms_threadline_dev');
   });
   afterAll(async () => {

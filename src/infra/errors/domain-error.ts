@@ -44,6 +44,19 @@ export class UnprocessableError extends DomainError {
   readonly status = 422;
 }
 
+/** The caller must slow down (429); the filter sends `retryAfterSeconds` as Retry-After. */
+export class TooManyRequestsError extends DomainError {
+  readonly status = 429;
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    details?: unknown,
+  ) {
+    super(message, details);
+  }
+}
+
 /** A dependency (PostgreSQL, Redis, CXone) is unavailable; the client may retry (503). */
 export class ServiceUnavailableError extends DomainError {
   readonly status = 503;

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { DomainError } from '@/infra/errors/domain-error';
+import { DomainError, TooManyRequestsError } from '@/infra/errors/domain-error';
 
 export interface ErrorBody {
   statusCode: number;
@@ -35,6 +35,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         `${request.method} ${request.url} failed: ${exception instanceof Error ? exception.message : String(exception)}`,
       );
     }
+    if (exception instanceof TooManyRequestsError) reply.header('retry-after', String(exception.retryAfterSeconds));
     if (body.statusCode === 503 && !reply.getHeader('retry-after')) reply.header('retry-after', '5');
     this.adapterHost.httpAdapter.reply(reply, body, body.statusCode);
   }

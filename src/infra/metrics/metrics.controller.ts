@@ -1,35 +1,35 @@
-import { Controller, Get, Header, Headers, Res } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Ip, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '@/config';
-import { UnauthenticatedError } from '@/infra/errors/domain-error';
 import { Public } from '@/infra/auth/auth.decorators';
+import { AuthFailureThrottle } from '@/infra/rate-limit/auth-failure-throttle';
+import { checkMetricsToken } from './metrics-token';
 import { MetricsService } from './metrics.service';
 
-/** Prometheus scrape endpoint. Open by default (keep it on an internal network) or bearer-protected with METRICS_TOKEN. */
+/**
+ * Prometheus scrape endpoint on the main port, when METRICS_PORT is unset (else MetricsServer serves it there). Open
+ * by default (keep it on an internal network) or bearer-protected with METRICS_TOKEN.
+ */
 @ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {
   constructor(
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
+    private readonly throttle: AuthFailureThrottle,
   ) {}
 
   @Public()
   @Get()
   @Header('Cache-Control', 'no-store')
-  async scrape(@Headers('authorization') authorization: string | undefined, @Res() reply: FastifyReply): Promise<void> {
-    const token = this.config.metrics.token;
-    if (token && !bearerMatches(authorization, token))
-      throw new UnauthenticatedError('a valid METRICS_TOKEN bearer token is required');
+  async scrape(
+    @Ip() sourceAddress: string,
+    @Headers('authorization') authorization: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.throttle.check(sourceAddress, () => checkMetricsToken(this.config.metrics.token, authorization));
     const { contentType, body } = await this.metrics.render();
     await reply.type(contentType).send(body);
   }
-}
-
-function bearerMatches(header: string | undefined, expected: string): boolean {
-  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
-  const want = Buffer.from(expected);
-  return given.length === want.length && timingSafeEqual(given, want);
 }

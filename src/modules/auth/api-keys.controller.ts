@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Ip, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -9,22 +9,30 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { NotFoundError } from '@/infra/errors/domain-error';
-import { Public, RequireScopes } from '@/infra/auth/auth.decorators';
+import { CurrentPrincipal, Public, RequireScopes } from '@/infra/auth/auth.decorators';
+import { AuthFailureThrottle } from '@/infra/rate-limit/auth-failure-throttle';
 import { ApiKeysService } from './api-keys.service';
+import type { Principal } from '@/infra/auth/principal';
 import { ApiKeyResponse, BootstrapApiKeyDto, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
 
 @ApiTags('API keys')
 @Controller('api/v1/api-keys')
 export class ApiKeysController {
-  constructor(private readonly apiKeys: ApiKeysService) {}
+  constructor(
+    private readonly apiKeys: ApiKeysService,
+    private readonly throttle: AuthFailureThrottle,
+  ) {}
 
   @Post()
   @ApiBearerAuth()
   @RequireScopes('keys:admin')
-  @ApiOperation({ summary: 'Create an API key; the secret is in the answer only' })
+  @ApiOperation({
+    summary: 'Create an API key; the secret is in the answer only',
+    description: 'A key grants only scopes it holds itself (`admin` holds them all); others are refused with 403.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
-  create(@Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
-    return this.apiKeys.create(dto);
+  create(@Body() dto: CreateApiKeyDto, @CurrentPrincipal() creator: Principal): Promise<CreatedApiKeyResponse> {
+    return this.apiKeys.create(dto, creator);
   }
 
   @Get()
@@ -55,9 +63,11 @@ export class ApiKeysController {
   @ApiHeader({ name: 'X-Bootstrap-Key', required: true })
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
   bootstrap(
+    @Ip() sourceAddress: string,
     @Headers('x-bootstrap-key') bootstrapKey: string | undefined,
     @Body() dto: BootstrapApiKeyDto,
   ): Promise<CreatedApiKeyResponse> {
-    return this.apiKeys.bootstrap(bootstrapKey, dto.name);
+    // A wrong bootstrap key is a failed authentication like a wrong API key: throttled per address.
+    return this.throttle.check(sourceAddress, () => this.apiKeys.bootstrap(bootstrapKey, dto.name));
   }
 }

@@ -3,15 +3,27 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '@/config';
 import { ValidationFailedError } from '@/infra/errors/domain-error';
 import { ApiKeyRow, ApiKeysRepository } from './api-keys.repository';
-import { BootstrapAlreadyDoneError, BootstrapDisabledError, InvalidApiKeyError } from './auth.errors';
+import {
+  BootstrapAlreadyDoneError,
+  BootstrapDisabledError,
+  InvalidApiKeyError,
+  ScopesNotGrantableError,
+} from './auth.errors';
 import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
 import type { ApiKeyPrincipal } from '@/infra/auth/principal';
-import { isScope } from '@/infra/auth/scopes';
+import { isScope, missingScopes } from '@/infra/auth/scopes';
 
 const KEY_PREFIX = 'tl_';
 const SHOWN_PREFIX_LENGTH = 10;
 /** lastUsedAt is written at most this often per key, so authentication stays a read. */
 const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * Who creates a key: an API key, which may grant only scopes it holds itself (`admin` holds them all), or an
+ * operator running the CLI next to the database, who may grant any scope.
+ */
+export type KeyCreator = ApiKeyPrincipal | { kind: 'operator' };
+export const OPERATOR: KeyCreator = { kind: 'operator' };
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -30,13 +42,18 @@ export class ApiKeysService {
     private readonly config: AppConfig,
   ) {}
 
-  async create(dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
+  async create(dto: CreateApiKeyDto, creator: KeyCreator): Promise<CreatedApiKeyResponse> {
+    if (creator.kind === 'api-key') {
+      const notGrantable = missingScopes(creator.scopes, dto.scopes);
+      if (notGrantable.length > 0) throw new ScopesNotGrantableError(notGrantable, creator.scopes);
+    }
     const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
     if (expiresAt && expiresAt.getTime() <= Date.now())
       throw new ValidationFailedError('expiresAt must be in the future');
     const key = generateKey();
     const row = await this.repository.create({ ...newKeyFields(key), name: dto.name, scopes: dto.scopes, expiresAt });
-    this.logger.log({ keyId: row.id, scopes: row.scopes }, 'API key created');
+    const createdBy = creator.kind === 'api-key' ? creator.keyId : 'operator';
+    this.logger.log({ keyId: row.id, scopes: row.scopes, createdBy }, 'API key created');
     return { ...toResponse(row), key };
   }
 

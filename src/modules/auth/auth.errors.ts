@@ -12,6 +12,17 @@ export class MissingScopeError extends ForbiddenError {
   }
 }
 
+/** A key tried to create a key with scopes beyond its own (`admin` may grant every scope). */
+export class ScopesNotGrantableError extends ForbiddenError {
+  constructor(notGrantable: string[], held: string[]) {
+    super(
+      `this API key may not grant the scope${notGrantable.length > 1 ? 's' : ''} ${notGrantable.join(', ')}: ` +
+        'a key grants only scopes it holds',
+      { notGrantable, held },
+    );
+  }
+}
+
 export class BootstrapDisabledError extends ForbiddenError {
   constructor() {
     super('bootstrap is disabled: set API_BOOTSTRAP_KEY to create the first admin key');

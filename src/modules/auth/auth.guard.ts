@@ -1,7 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard, IAuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { UnauthenticatedError } from '@/infra/errors/domain-error';
+import { AuthFailureThrottle } from '@/infra/rate-limit/auth-failure-throttle';
 import { API_KEY_STRATEGY } from './api-key.strategy';
 import { AUTH_STRATEGY, IS_PUBLIC, REQUIRED_SCOPES } from '@/infra/auth/auth.decorators';
 import { MissingScopeError } from './auth.errors';
@@ -11,12 +13,16 @@ import { missingScopes, Scope } from '@/infra/auth/scopes';
 /**
  * The one global guard, deny by default: a route is open only with @Public(); otherwise the caller must pass the
  * route's Passport strategy (admin API keys unless @AuthStrategy says otherwise) and hold every @RequireScopes scope.
+ * Failed authentication counts against the source address and is answered 429 past the limit (AuthFailureThrottle).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly passportGuards = new Map<string, IAuthGuard>();
 
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly throttle: AuthFailureThrottle,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
@@ -24,9 +30,12 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets)) return true;
 
     const strategy = this.reflector.getAllAndOverride<string | undefined>(AUTH_STRATEGY, targets) ?? API_KEY_STRATEGY;
-    await this.passportGuard(strategy).canActivate(context);
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    await this.throttle.check(request.ip, async () => {
+      await this.passportGuard(strategy).canActivate(context);
+    });
 
-    const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
+    const principal = request.user;
     const required = this.reflector.getAllAndMerge<Scope[]>(REQUIRED_SCOPES, targets);
     if (principal?.kind === 'api-key') {
       const missing = missingScopes(principal.scopes, required);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { PrismaModule } from '@/infra/prisma/prisma.module';
+import { RateLimitModule } from '@/infra/rate-limit/rate-limit.module';
 import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
@@ -9,7 +10,7 @@ import { AuthGuard } from './auth.guard';
 import { RouteAuthCheck } from './route-auth.check';
 
 @Module({
-  imports: [PrismaModule, PassportModule, DiscoveryModule],
+  imports: [PrismaModule, RateLimitModule, PassportModule, DiscoveryModule],
   providers: [
     ApiKeysRepository,
     ApiKeysService,
@@ -17,6 +18,7 @@ import { RouteAuthCheck } from './route-auth.check';
     RouteAuthCheck,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [ApiKeysService],
+  // RateLimitModule: the AuthFailureThrottle the api-keys controller (declared in ApiModule) uses for the bootstrap.
+  exports: [ApiKeysService, RateLimitModule],
 })
 export class AuthModule {}

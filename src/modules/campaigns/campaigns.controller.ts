@@ -2,12 +2,12 @@ import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
-  ApiBody,
-  ApiConsumes,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
@@ -21,6 +21,7 @@ import {
   CreateCampaignDto,
   ListCampaignsQuery,
   ListRecipientsQuery,
+  RecipientInput,
   RecipientPage,
   RetryFailedResponse,
 } from './dto/campaign.dto';
@@ -71,11 +72,24 @@ export class CampaignsController {
   @ApiOperation({
     summary: 'Add recipients: a CSV upload (text/csv, streamed, up to 100,000 rows) or JSON {recipients: [...]}',
     description: 'CSV columns: to (or phone), name, param.<name> (template parameters), field.<ident> (custom fields).',
+    // One schema per content type (@ApiBody would give both the same one).
+    requestBody: {
+      required: true,
+      content: {
+        'text/csv': {
+          schema: { type: 'string', example: 'to,name,param.1,field.booking_ref\n+12025550143,Ana,BA123,X7Q2LM\n' },
+        },
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['recipients'],
+            properties: { recipients: { type: 'array', items: { $ref: getSchemaPath(RecipientInput) } } },
+          },
+        },
+      },
+    },
   })
-  @ApiConsumes('text/csv', 'application/json')
-  @ApiBody({
-    schema: { type: 'string', example: 'to,name,param.1,field.booking_ref\n+12025550143,Ana,BA123,X7Q2LM\n' },
-  })
+  @ApiExtraModels(RecipientInput)
   @ApiAcceptedResponse({ type: CampaignResponse })
   addRecipients(
     @Param('id', new ParseUUIDPipe()) id: string,

@@ -1,0 +1,35 @@
+import { startTestApp, TestApp } from '@test/helpers/app';
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+  components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+}
+
+describe('the OpenAPI document (/docs/json)', () => {
+  let t: TestApp;
+  let doc: OpenApiDocument;
+  beforeAll(async () => {
+    t = await startTestApp();
+    doc = (await t.http.get<OpenApiDocument>('/docs/json')).body;
+  });
+  afterAll(() => t.close());
+
+  it('describes both bodies of POST /campaigns/{id}/recipients: CSV text, or JSON with a recipients array', () => {
+    const content = doc.paths['/api/v1/campaigns/{id}/recipients']?.post?.requestBody?.content ?? {};
+    expect(Object.keys(content).sort()).toEqual(['application/json', 'text/csv']);
+    expect(content['text/csv']?.schema).toMatchObject({ type: 'string' });
+    expect(content['application/json']?.schema).toEqual({
+      type: 'object',
+      required: ['recipients'],
+      properties: {
+        recipients: {
+          type: 'array',
+          items: { $ref: '#/components/schemas/RecipientInput' },
+        },
+      },
+    });
+    expect(Object.keys(doc.components.schemas.RecipientInput?.properties ?? {})).toEqual(
+      expect.arrayContaining(['to', 'name', 'parameters', 'customFields']),
+    );
+  });
+});
