@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '@/config';
 import type { DfoMessageResponse, DfoNewMessage, DfoOutboundRequest } from '@/integrations/cxone/dfo.types';
 import { createSimulatorApp, SimulatorAppOptions } from '@/simulator/simulator.app';
@@ -260,24 +260,50 @@ export interface WebhookCall {
   status: number;
 }
 
+/** Whether `headers` carry a valid x-cxone-signature of `raw` (HMAC-SHA256 over "<timestamp>.<raw>"). */
+export function hasValidSignature(
+  headers: Record<string, string | string[] | undefined>,
+  raw: string,
+  secret: string,
+): boolean {
+  const timestamp = headers['x-cxone-timestamp'];
+  const signature = headers['x-cxone-signature'];
+  if (typeof timestamp !== 'string' || typeof signature !== 'string') return false;
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${raw}`).digest('hex')}`);
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 /**
- * A stand-in for Threadline's webhook (a real Fastify server): records every push with its headers and raw body,
- * and answers 204, or the statuses queued with `failNext`.
+ * A stand-in for Threadline's webhook (a real Fastify server): records every push with its headers and raw body.
+ * It answers 401 to a push without a valid HMAC signature (or bearer token, in bearer mode), else 204 or the
+ * statuses queued with `failNext`; `hold()` keeps its answers back until released.
  */
 export class FakeWebhook {
   readonly calls: WebhookCall[] = [];
-  private readonly server: FastifyInstance = Fastify();
+  // Pushes the simulator abandoned (reset, shutdown) must not hold stop() open.
+  private readonly server: FastifyInstance = Fastify({ forceCloseConnections: true });
   private readonly queued: number[] = [];
   private waiters: Array<{ predicate: (calls: WebhookCall[]) => boolean; resolve: () => void }> = [];
+  private held: Promise<void> | null = null;
+  /** What a push must carry: 'hmac' (x-cxone-signature) or 'bearer' (authorization). */
+  auth: 'hmac' | 'bearer' = 'hmac';
   url = '';
 
-  constructor(readonly path = '/webhooks/cxone/acct-1') {
+  constructor(
+    readonly secret: string,
+    readonly path = '/webhooks/cxone/acct-1',
+  ) {
     this.server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, raw, done) =>
       done(null, raw),
     );
-    this.server.post(path, (request, reply) => {
+    this.server.post(path, async (request, reply) => {
       const raw = request.body as string;
-      const status = this.queued.shift() ?? 204;
+      const authentic =
+        this.auth === 'hmac'
+          ? hasValidSignature(request.headers, raw, this.secret)
+          : request.headers.authorization === `Bearer ${this.secret}`;
+      const status = authentic ? (this.queued.shift() ?? 204) : 401;
       this.calls.push({
         n: this.calls.length + 1,
         headers: request.headers,
@@ -291,8 +317,19 @@ export class FakeWebhook {
           waiter.resolve();
         }
       }
+      if (this.held) await this.held;
       return reply.code(status).send(status === 204 ? undefined : { error: 'refused by the test' });
     });
+  }
+
+  /** Holds every answer back until the returned function is called. */
+  hold(): () => void {
+    let release = (): void => {};
+    this.held = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.held = null;
+      release();
+    };
   }
 
   async start(): Promise<string> {
@@ -331,6 +368,7 @@ export class FakeWebhook {
   clear(): void {
     this.calls.length = 0;
     this.queued.length = 0;
+    this.auth = 'hmac';
   }
 
   stop(): Promise<void> {
