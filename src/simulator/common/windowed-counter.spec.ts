@@ -18,8 +18,11 @@ describe('WindowedCounter', () => {
 
   it('keeps counting correctly after dropping many old events', () => {
     const counter = new WindowedCounter(1_000);
-    for (let t = 0; t < 10_000; t++) counter.add(t);
+    // At t = 2024, 1,025 expired times are dropped from memory at once; the 1,000 live ones must all stay.
+    for (let t = 0; t <= 2_024; t++) counter.add(t);
+    expect(counter.inWindow(2_024)).toBe(1_000);
 
+    for (let t = 2_025; t < 10_000; t++) counter.add(t);
     expect(counter.inWindow(9_999)).toBe(1_000);
     expect(counter.total).toBe(10_000);
   });
