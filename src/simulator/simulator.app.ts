@@ -3,7 +3,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@/config';
 import { SimulatorModule, SimulatorModuleOptions } from './simulator.module';
-import { installControlBodyCheck } from './control/nul-bytes';
 import { installTrafficHooks } from './traffic/traffic.hooks';
 
 export interface SimulatorAppOptions extends SimulatorModuleOptions {
@@ -35,7 +34,6 @@ export async function createSimulatorApp(
     abortOnError: false,
   });
   installTrafficHooks(app);
-  installControlBodyCheck(app);
   await app.init();
   return app;
 }

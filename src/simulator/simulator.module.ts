@@ -11,6 +11,7 @@ import { SimulatorExceptionFilter } from './common/sim-exception.filter';
 import { NativeOptOut } from './consent/native-opt-out';
 import { AdminController, InspectionController, PeopleController } from './control/control.controller';
 import { ControlGuard } from './control/control.guard';
+import { NoNulBytesGuard } from './control/nul-bytes';
 import { ControlService } from './control/control.service';
 import { HealthController } from './control/health.controller';
 import { ChannelsController } from './dfo/channels.controller';
@@ -83,6 +84,7 @@ export class SimulatorModule {
         ControlService,
         DfoAuthGuard,
         ControlGuard,
+        NoNulBytesGuard,
         { provide: APP_FILTER, useClass: SimulatorExceptionFilter },
       ],
     };

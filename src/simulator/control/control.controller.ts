@@ -12,12 +12,13 @@ import { TenantRegistry } from '@/simulator/state/tenants';
 import { FaultInjector, OneShotFault } from '@/simulator/traffic/fault-injector';
 import { ControlGuard } from './control.guard';
 import { ControlService } from './control.service';
+import { NoNulBytesGuard } from './nul-bytes';
 
 type Query = Record<string, unknown>;
 
 /** Inspection: what the simulator received and holds (tests and benchmarks read these). */
 @Controller('sim')
-@UseGuards(ControlGuard)
+@UseGuards(ControlGuard, NoNulBytesGuard)
 export class InspectionController {
   constructor(
     private readonly control: ControlService,
@@ -63,7 +64,7 @@ export class InspectionController {
 
 /** Administration: settings, reset, tenants, tokens, channels and templates, faults. */
 @Controller('sim')
-@UseGuards(ControlGuard)
+@UseGuards(ControlGuard, NoNulBytesGuard)
 export class AdminController {
   constructor(
     private readonly control: ControlService,
@@ -189,7 +190,7 @@ export class AdminController {
 
 /** The people on CXone's side: agents and customers. */
 @Controller('sim')
-@UseGuards(ControlGuard)
+@UseGuards(ControlGuard, NoNulBytesGuard)
 export class PeopleController {
   constructor(private readonly agent: AgentService) {}
 

@@ -1,4 +1,5 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ControlError } from '@/simulator/common/sim-errors';
 
 /** The path (`agent.firstName`, `items[2]`, `body`) of the first string or key holding a NUL byte, or null. */
@@ -23,18 +24,15 @@ export function findNulByte(value: unknown, path = 'body', depth = 0): string | 
 
 /**
  * Control API bodies (/sim/*) never carry NUL bytes: one anywhere (a value or a key) is a 400 naming the field,
- * before any route looks at the body. One check for every control route, so none can forget it.
+ * before the route looks at the body. A guard after ControlGuard on every control controller, so an unauthenticated
+ * caller still gets the 401 and no route can forget the check.
  */
-export function installControlBodyCheck(app: NestFastifyApplication): void {
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('preHandler', (request, reply, done) => {
-      const field = request.url.startsWith('/sim/') ? findNulByte(request.body) : null;
-      if (!field) return done();
-      const error = new ControlError(400, `${field} must not contain NUL bytes`, [
-        { field, message: `${field} must not contain NUL bytes`, errorCode: 'invalidValue' },
-      ]);
-      void reply.code(error.status).send(error.body);
-    });
+@Injectable()
+export class NoNulBytesGuard implements CanActivate {
+  canActivate(ctx: ExecutionContext): boolean {
+    const field = findNulByte(ctx.switchToHttp().getRequest<FastifyRequest>().body);
+    if (!field) return true;
+    const message = `${field} must not contain NUL bytes`;
+    throw new ControlError(400, message, [{ field, message, errorCode: 'invalidValue' }]);
+  }
 }
