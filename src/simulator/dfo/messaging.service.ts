@@ -121,8 +121,8 @@ export class MessagingService {
     if (message.direction === 'inbound') {
       endUser.lastInboundAt = now;
       this.optOut.onInbound(channel, author.idOnExternalPlatform, message.messageContent, now);
-      this.events.inboundMessage(contact, stored, now);
     }
+    this.events.inboundMessage(contact, stored, now); // outbound ones are not pushed (DfoEvents decides)
     const answer = this.answer(contact, stored);
     if (this.settings.value.dedupeMessages) {
       this.store.rememberFirstAnswer(channelId, message.idOnExternalPlatform, answer);
