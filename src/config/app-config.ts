@@ -93,6 +93,22 @@ export class AppConfig {
     middlewareClientId: string;
     middlewareClientSecret: string;
     controlToken: string | undefined;
+    /** Each CXone-facing request waits a uniform random 0..arrivalJitterMs before the simulator sees it. */
+    arrivalJitterMs: number;
+    /** Where the simulator pushes DFO events (unset: no pushes), and how it authenticates them. */
+    webhookUrl: string | null;
+    webhookSecret: string;
+    webhookAuth: 'hmac' | 'bearer';
+    /** CXone's own STOP handling on SMS channels [inferred], and how a refused outbound is answered. */
+    nativeOptOut: boolean;
+    optOutRefusalStatus: 400 | 403 | 422;
+    optOutErrorCode: string;
+    /** Default order of GET /contacts/{n}/messages (not documented publicly). */
+    contactMessagesOrder: 'asc' | 'desc';
+    /** The simulated agent validates recipients with the middleware before an agent-initiated outbound. */
+    recipientValidation: boolean;
+    /** BYOC replies go to /2.0/channel/{id}/outbound (true) or the legacy /1.0/posts/{id}/messages (false). */
+    useDfo3Outbound: boolean;
   };
 
   constructor(env: EnvironmentVariables) {
@@ -159,6 +175,16 @@ export class AppConfig {
       middlewareClientId: env.SIMULATOR_MIDDLEWARE_CLIENT_ID,
       middlewareClientSecret: env.SIMULATOR_MIDDLEWARE_CLIENT_SECRET,
       controlToken: env.SIMULATOR_CONTROL_TOKEN,
+      arrivalJitterMs: env.SIMULATOR_ARRIVAL_JITTER_MS,
+      webhookUrl: env.SIMULATOR_WEBHOOK_URL ?? null,
+      webhookSecret: env.SIMULATOR_WEBHOOK_SECRET,
+      webhookAuth: env.SIMULATOR_WEBHOOK_AUTH,
+      nativeOptOut: env.SIMULATOR_NATIVE_OPT_OUT,
+      optOutRefusalStatus: env.SIMULATOR_OPT_OUT_REFUSAL_STATUS,
+      optOutErrorCode: env.SIMULATOR_OPT_OUT_ERROR_CODE,
+      contactMessagesOrder: env.SIMULATOR_CONTACT_MESSAGES_ORDER,
+      recipientValidation: env.SIMULATOR_RECIPIENT_VALIDATION,
+      useDfo3Outbound: env.SIMULATOR_USE_DFO3_OUTBOUND,
     };
 
     const tenantConfigured = Boolean(env.CXONE_CLIENT_ID);

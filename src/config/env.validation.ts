@@ -257,6 +257,49 @@ export class EnvironmentVariables {
   @MinLength(16, { message: 'SIMULATOR_CONTROL_TOKEN must be at least 16 characters long' })
   SIMULATOR_CONTROL_TOKEN?: string;
 
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(120000)
+  SIMULATOR_ARRIVAL_JITTER_MS = 0;
+
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'] },
+    { message: 'SIMULATOR_WEBHOOK_URL must be an http(s) URL' },
+  )
+  SIMULATOR_WEBHOOK_URL?: string;
+
+  @IsString()
+  SIMULATOR_WEBHOOK_SECRET = 'threadline-dev-webhook-secret';
+
+  @IsIn(['hmac', 'bearer'], { message: 'SIMULATOR_WEBHOOK_AUTH must be hmac or bearer' })
+  SIMULATOR_WEBHOOK_AUTH: 'hmac' | 'bearer' = 'hmac';
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SIMULATOR_NATIVE_OPT_OUT must be true or false' })
+  SIMULATOR_NATIVE_OPT_OUT = true;
+
+  @Type(() => Number)
+  @IsIn([400, 403, 422], { message: 'SIMULATOR_OPT_OUT_REFUSAL_STATUS must be 400, 403 or 422' })
+  SIMULATOR_OPT_OUT_REFUSAL_STATUS: 400 | 403 | 422 = 400;
+
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, {
+    message: 'SIMULATOR_OPT_OUT_ERROR_CODE must be 1-64 characters of A-Z, a-z, 0-9, _, . or -',
+  })
+  SIMULATOR_OPT_OUT_ERROR_CODE = 'RecipientOptedOut';
+
+  @IsIn(['asc', 'desc'], { message: 'SIMULATOR_CONTACT_MESSAGES_ORDER must be asc or desc' })
+  SIMULATOR_CONTACT_MESSAGES_ORDER: 'asc' | 'desc' = 'asc';
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SIMULATOR_RECIPIENT_VALIDATION must be true or false' })
+  SIMULATOR_RECIPIENT_VALIDATION = true;
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SIMULATOR_USE_DFO3_OUTBOUND must be true or false' })
+  SIMULATOR_USE_DFO3_OUTBOUND = true;
+
   // ── proactive dispatch ──
 
   @IsOptional()

@@ -2,10 +2,10 @@ import type { LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@/config';
-import { SimulatorModule } from './simulator.module';
+import { SimulatorModule, SimulatorModuleOptions } from './simulator.module';
 import { installTrafficHooks } from './traffic/traffic.hooks';
 
-export interface SimulatorAppOptions {
+export interface SimulatorAppOptions extends SimulatorModuleOptions {
   /** A Nest logger, the levels for Nest's console logger, or false for none (default: Nest's console logger). */
   logger?: LoggerService | LogLevel[] | false;
 }
@@ -29,7 +29,7 @@ export async function createSimulatorApp(
     // Keep-alive connections must not hold a shutdown open.
     forceCloseConnections: true,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(SimulatorModule.forRoot(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(SimulatorModule.forRoot(config, options), adapter, {
     logger: options.logger,
     abortOnError: false,
   });

@@ -8,8 +8,10 @@ import { AuthController } from './auth/auth.controller';
 import { SimAuthService } from './auth/auth.service';
 import { DfoAuthGuard } from './auth/dfo-auth.guard';
 import { SimulatorExceptionFilter } from './common/sim-exception.filter';
+import { NativeOptOut } from './consent/native-opt-out';
 import { AdminController, InspectionController, PeopleController } from './control/control.controller';
 import { ControlGuard } from './control/control.guard';
+import { NoNulBytesGuard } from './control/nul-bytes';
 import { ControlService } from './control/control.service';
 import { HealthController } from './control/health.controller';
 import { ChannelsController } from './dfo/channels.controller';
@@ -19,11 +21,14 @@ import { ContactsService } from './dfo/contacts.service';
 import { MessagesController } from './dfo/messages.controller';
 import { MessagingService } from './dfo/messaging.service';
 import { ThreadsService } from './dfo/threads.service';
+import { DfoEvents } from './events/dfo-events.service';
+import { WebhookDispatcher } from './events/webhook-dispatcher';
 import { ConversationStore } from './state/conversations';
 import { RateLimits } from './state/rate-limits';
 import { SimSettings } from './state/sim-settings';
 import { TenantRegistry } from './state/tenants';
 import { TokenStore } from './state/token-store';
+import { ArrivalJitter, DEFAULT_JITTER_SOURCE, JITTER_SOURCE, JitterSource } from './traffic/arrival-jitter';
 import { FaultInjector } from './traffic/fault-injector';
 import { RequestLog } from './traffic/request-log';
 import { TrafficStats } from './traffic/traffic-stats';
@@ -33,9 +38,14 @@ import { TrafficStats } from './traffic/traffic-stats';
  * tokens, the DFO API with its limits and faults, and the agent side calling a BYOC middleware — with all state in
  * memory. It shares nothing with the main AppModule but the configuration.
  */
+export interface SimulatorModuleOptions {
+  /** Randomness and waiting for the arrival jitter (default: Math.random and timers). */
+  jitterSource?: JitterSource;
+}
+
 @Module({})
 export class SimulatorModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: SimulatorModuleOptions = {}): DynamicModule {
     return {
       module: SimulatorModule,
       imports: [ConfigModule.forRoot(config)],
@@ -58,6 +68,11 @@ export class SimulatorModule {
         RequestLog,
         TrafficStats,
         FaultInjector,
+        ArrivalJitter,
+        { provide: JITTER_SOURCE, useValue: options.jitterSource ?? DEFAULT_JITTER_SOURCE },
+        NativeOptOut,
+        WebhookDispatcher,
+        DfoEvents,
         MiddlewareClient,
         ByocDelivery,
         SimAuthService,
@@ -69,6 +84,7 @@ export class SimulatorModule {
         ControlService,
         DfoAuthGuard,
         ControlGuard,
+        NoNulBytesGuard,
         { provide: APP_FILTER, useClass: SimulatorExceptionFilter },
       ],
     };

@@ -210,3 +210,61 @@ export interface CxoneConfiguration {
   acdDomain?: string;
   uhDomain?: string;
 }
+
+// ── DFO push events (cxone-api.md §6), as the simulator pushes them to a webhook ──
+
+/** The envelope of every DFO event: `{eventId, eventObject, eventType, createdAt, createdAtWithMilliseconds, data}`. */
+export interface DfoEvent<TObject extends string = string, TType extends string = string, TData = unknown> {
+  /** A UUID; a redelivery of the same event keeps it. */
+  eventId: string;
+  eventObject: TObject;
+  eventType: TType;
+  /** ISO-8601, whole seconds. */
+  createdAt: string;
+  /** ISO-8601 with milliseconds. */
+  createdAtWithMilliseconds: string;
+  data: TData;
+}
+
+export interface DfoEventBrand {
+  id: number;
+  friendlyName?: string;
+  tenantId: string;
+}
+
+/** data of Message/MessageCreated: a customer's message, with the case (contact) it landed in. */
+export interface DfoMessageCreatedData {
+  brand: DfoEventBrand;
+  channel: { id: string };
+  case: {
+    /** The contact number (`/contacts/{contactNumber}`). */
+    id: string;
+    threadId: string;
+    threadIdOnExternalPlatform: string;
+    status: DfoContactStatus;
+    direction: 'inbound' | 'outbound';
+  };
+  message: DfoMessageDetail & {
+    authorEndUserIdentity: DfoEndUserIdentity | null;
+    createdAtWithMilliseconds: string;
+    contactNumber: string;
+  };
+}
+
+/** data of Case/CaseStatusChanged. */
+export interface DfoCaseStatusChangedData {
+  brand: DfoEventBrand;
+  channel: { id: string };
+  case: {
+    id: string;
+    threadId: string;
+    threadIdOnExternalPlatform: string;
+    status: DfoContactStatus;
+    previousStatus: DfoContactStatus;
+    endUserRecipients: Array<{ idOnExternalPlatform: string }>;
+  };
+}
+
+export type DfoMessageCreatedEvent = DfoEvent<'Message', 'MessageCreated', DfoMessageCreatedData>;
+export type DfoCaseStatusChangedEvent = DfoEvent<'Case', 'CaseStatusChanged', DfoCaseStatusChangedData>;
+export type DfoPushedEvent = DfoMessageCreatedEvent | DfoCaseStatusChangedEvent;

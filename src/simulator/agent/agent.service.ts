@@ -6,7 +6,9 @@ import { SimDfoContact, toDfoContact } from '@/simulator/dfo/dfo-mappers';
 import { isByocChannel, MessagingService } from '@/simulator/dfo/messaging.service';
 import { ConversationStore, SimAuthorUser } from '@/simulator/state/conversations';
 import { SIM_USERS } from '@/simulator/state/seed';
+import { SimSettings } from '@/simulator/state/sim-settings';
 import { TenantRegistry } from '@/simulator/state/tenants';
+import { DfoEvents } from '@/simulator/events/dfo-events.service';
 import { ByocDelivery } from './byoc-delivery';
 import { MiddlewareAnswer, MiddlewareClient } from './middleware-client';
 
@@ -16,7 +18,12 @@ export interface AgentCallResult {
   status: number | null;
   body: unknown;
   error?: string;
-  stage?: 'token' | 'call';
+  /** 'token': no token could be had; 'validation': the recipient validation refused (nothing was sent). */
+  stage?: 'token' | 'call' | 'validation';
+  /** Agent-initiated outbound on a BYOC channel: what the middleware's recipients/validation answered. */
+  validation?: { status: number | null; body: unknown; error?: string };
+  /** Whether the agent's message was stored and handed over (false: refused by the recipient validation). */
+  sent?: boolean;
   /** The message the agent wrote, as stored. */
   messageId?: string;
   idOnExternalPlatform?: string | null;
@@ -58,6 +65,8 @@ export class AgentService {
     private readonly byoc: ByocDelivery,
     private readonly client: MiddlewareClient,
     private readonly tenants: TenantRegistry,
+    private readonly events: DfoEvents,
+    private readonly settings: SimSettings,
   ) {}
 
   /** POST /sim/agent/reply {channelId, threadIdOnExternalPlatform, text, agent?}. */
@@ -76,7 +85,12 @@ export class AgentService {
     );
   }
 
-  /** POST /sim/agent/outbound {channelId, to, text, agent?}: an agent starts a conversation (a new thread). */
+  /**
+   * POST /sim/agent/outbound {channelId, to, text, agent?}: an agent starts a conversation (a new thread). On a BYOC
+   * channel CXone first asks the middleware whether it can deliver to `to` (POST {middleware}/1.0/channel/{id}/
+   * recipients/validation, cxone-api.md §2.4; the recipientValidation setting): anything but a 200 is shown to the
+   * agent and nothing is sent.
+   */
   async outbound(body: unknown): Promise<AgentCallResult> {
     const { check, b } = controlBody(body, ['channelId', 'to', 'text', 'agent']);
     const channelId = check.string(b.channelId, 'channelId');
@@ -85,9 +99,33 @@ export class AgentService {
     const agent = this.agentOf(check, b.agent);
     failIfAny(check);
     const channel = this.channel(channelId!);
-    return await this.sendAgentMessage(() =>
+    let validation: AgentCallResult['validation'];
+    if (isByocChannel(channel) && this.settings.value.recipientValidation) {
+      const answer = await this.client.call(
+        'middlewareRecipientValidation',
+        'POST',
+        `/1.0/channel/${encodeURIComponent(channel.id)}/recipients/validation`,
+        { endUserRecipients: [{ idOnExternalPlatform: to! }] },
+      );
+      validation = {
+        status: answer.status,
+        body: answer.body,
+        ...(answer.error !== undefined ? { error: answer.error } : {}),
+      };
+      if (answer.status !== 200) {
+        return {
+          ...result(answer),
+          stage: answer.stage === 'token' ? 'token' : 'validation',
+          validation,
+          sent: false,
+          deliveredVia: 'middleware',
+        };
+      }
+    }
+    const sent = await this.sendAgentMessage(() =>
       this.messaging.recordAgentMessage({ channel, thread: null, to: to!, text: text!, agent }),
     );
+    return validation ? { ...sent, validation } : sent;
   }
 
   /** POST /sim/agent/typing {channelId, threadIdOnExternalPlatform, typing}. */
@@ -127,8 +165,7 @@ export class AgentService {
     failIfAny(check);
     const contact = this.store.contact(contactNumber);
     if (!contact) throw new ControlError(404, `contact ${contactNumber} does not exist`);
-    contact.status = status!;
-    contact.statusUpdatedAt = Date.now();
+    this.events.setContactStatus(contact, status!);
     return toDfoContact(contact, this.store);
   }
 
@@ -184,6 +221,7 @@ export class AgentService {
       return {
         status: null,
         body: null,
+        sent: true,
         ...facts,
         idOnExternalPlatform: message.idOnExternalPlatform,
         deliveredVia: 'native',
@@ -192,6 +230,7 @@ export class AgentService {
     const answer = await this.byoc.send(channel, contact, message, message.authorUser!);
     return {
       ...result(answer),
+      sent: true,
       ...facts,
       idOnExternalPlatform: message.idOnExternalPlatform,
       deliveredVia: 'middleware',

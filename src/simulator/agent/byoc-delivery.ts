@@ -1,15 +1,18 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { DfoChannel } from '@/integrations/cxone/dfo.types';
 import { isObject } from '@/simulator/common/field-check';
+import { ChannelsService } from '@/simulator/dfo/channels.service';
 import { ConversationStore, SimAuthorUser, SimContact, SimMessage } from '@/simulator/state/conversations';
 import { SIM_USERS } from '@/simulator/state/seed';
 import { TenantRegistry } from '@/simulator/state/tenants';
 import { MiddlewareAnswer, MiddlewareClient } from './middleware-client';
 
 /**
- * Hands outbound messages on BYOC channels to the middleware's outbound endpoint
- * (`POST {middlewareUrl}/2.0/channel/{channelId}/outbound`, cxone-api.md §2.1) and records the outcome on the
- * message: the external id the middleware answered, or `failed` with the reason.
+ * Hands outbound messages on BYOC channels to the middleware and records the outcome on the message: the external id
+ * the middleware answered, or `failed` with the reason. Which endpoint depends on the channel's "Use DFO 3.0
+ * Outbound API for replies" (useDfo3Outbound): `POST {middlewareUrl}/2.0/channel/{channelId}/outbound`
+ * (cxone-api.md §2.1, answer `{message:{idOnExternalPlatform}, …}`) or the legacy
+ * `POST {middlewareUrl}/1.0/posts/{threadIdOnExternalPlatform}/messages` (§2.2, answer `{idOnExternalPlatform}`).
  */
 @Injectable()
 export class ByocDelivery implements OnModuleDestroy {
@@ -20,6 +23,7 @@ export class ByocDelivery implements OnModuleDestroy {
     private readonly client: MiddlewareClient,
     private readonly store: ConversationStore,
     private readonly tenants: TenantRegistry,
+    private readonly channels: ChannelsService,
   ) {}
 
   /**
@@ -42,24 +46,43 @@ export class ByocDelivery implements OnModuleDestroy {
   ): Promise<MiddlewareAnswer> {
     const tenant = this.tenants.get(contact.tenantId) ?? this.tenants.defaultTenant();
     const thread = this.store.thread(channel.id, message.threadIdOnExternalPlatform);
-    const body = {
-      brand: { id: tenant.brandId, friendlyName: tenant.brandName },
-      thread: {
-        idOnExternalPlatform: message.threadIdOnExternalPlatform,
-        ...(thread?.threadName ? { threadName: thread.threadName } : {}),
-      },
-      messageContent: message.messageContent,
-      endUserRecipients: message.recipients.map((r, i) => this.recipient(channel.id, r, i)),
-      authorUser: { id: author.id, firstName: author.firstName, surname: author.surname },
-      ...(message.attachments.length > 0 ? { attachments: message.attachments } : {}),
-    };
+    const brand = { id: tenant.brandId, friendlyName: tenant.brandName };
+    const recipients = message.recipients.map((r, i) => this.recipient(channel.id, r, i));
+    const authorUser = { id: author.id, firstName: author.firstName, surname: author.surname };
+    const attachments = message.attachments.length > 0 ? { attachments: message.attachments } : {};
+    const threadName = thread?.threadName ? { threadName: thread.threadName } : {};
+    if (!this.channels.usesDfo3Outbound(channel.id)) {
+      // The legacy body is undocumented; these are the fields a NICE sample reads (cxone-api.md §2.2).
+      const answer = await this.client.call(
+        'middlewareLegacyReply',
+        'POST',
+        `/1.0/posts/${encodeURIComponent(message.threadIdOnExternalPlatform)}/messages`,
+        {
+          brand,
+          post: { idOnExternalPlatform: message.threadIdOnExternalPlatform, ...threadName },
+          messageContent: message.messageContent,
+          recipients,
+          author: authorUser,
+          ...attachments,
+        },
+      );
+      this.record(message, answer, 'legacy');
+      return answer;
+    }
     const answer = await this.client.call(
       'middlewareOutbound',
       'POST',
       `/2.0/channel/${encodeURIComponent(channel.id)}/outbound`,
-      body,
+      {
+        brand,
+        thread: { idOnExternalPlatform: message.threadIdOnExternalPlatform, ...threadName },
+        messageContent: message.messageContent,
+        endUserRecipients: recipients,
+        authorUser,
+        ...attachments,
+      },
     );
-    this.record(message, answer);
+    this.record(message, answer, 'dfo3');
     return answer;
   }
 
@@ -77,9 +100,11 @@ export class ByocDelivery implements OnModuleDestroy {
     };
   }
 
-  private record(message: SimMessage, answer: MiddlewareAnswer): void {
-    const external = isObject(answer.body) && isObject(answer.body.message) ? answer.body.message : undefined;
-    if (answer.status === 200 && typeof external?.idOnExternalPlatform === 'string') {
+  private record(message: SimMessage, answer: MiddlewareAnswer, path: 'dfo3' | 'legacy'): void {
+    // 2.1 answers {message:{idOnExternalPlatform}, thread, …}; the legacy path a flat {idOnExternalPlatform}.
+    const body = isObject(answer.body) ? answer.body : undefined;
+    const external = path === 'legacy' ? body : isObject(body?.message) ? body.message : undefined;
+    if (answer.status === 200 && typeof external?.idOnExternalPlatform === 'string' && external.idOnExternalPlatform) {
       if (!message.idOnExternalPlatform) this.store.setExternalId(message, external.idOnExternalPlatform);
       return;
     }
@@ -89,7 +114,7 @@ export class ByocDelivery implements OnModuleDestroy {
       answer.status === null
         ? `middleware unreachable: ${answer.error ?? 'no answer'}`
         : answer.status === 200
-          ? 'middleware answered 200 without message.idOnExternalPlatform'
+          ? `middleware answered 200 without ${path === 'legacy' ? '' : 'message.'}idOnExternalPlatform`
           : `middleware answered ${answer.status}${answer.stage === 'token' ? ' to the token request' : ''}`;
   }
 }

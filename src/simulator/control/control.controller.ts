@@ -3,21 +3,28 @@ import type { FastifyReply } from 'fastify';
 import type { DfoChannel, DfoExternalPlatformTemplate, DfoMessageResponse } from '@/integrations/cxone/dfo.types';
 import { AgentCallResult, AgentService } from '@/simulator/agent/agent.service';
 import { SimAuthService } from '@/simulator/auth/auth.service';
+import { NativeOptOut, SimOptOut } from '@/simulator/consent/native-opt-out';
 import { ChannelsService } from '@/simulator/dfo/channels.service';
+import { AttemptResult, WebhookDispatcher } from '@/simulator/events/webhook-dispatcher';
 import type { SimDfoContact } from '@/simulator/dfo/dfo-mappers';
 import { SimSettings } from '@/simulator/state/sim-settings';
 import { TenantRegistry } from '@/simulator/state/tenants';
 import { FaultInjector, OneShotFault } from '@/simulator/traffic/fault-injector';
 import { ControlGuard } from './control.guard';
 import { ControlService } from './control.service';
+import { NoNulBytesGuard } from './nul-bytes';
 
 type Query = Record<string, unknown>;
 
 /** Inspection: what the simulator received and holds (tests and benchmarks read these). */
 @Controller('sim')
-@UseGuards(ControlGuard)
+@UseGuards(ControlGuard, NoNulBytesGuard)
 export class InspectionController {
-  constructor(private readonly control: ControlService) {}
+  constructor(
+    private readonly control: ControlService,
+    private readonly optOut: NativeOptOut,
+    private readonly webhooks: WebhookDispatcher,
+  ) {}
 
   @Get('requests')
   requests(@Query() query: Query): Array<Record<string, unknown>> {
@@ -43,11 +50,21 @@ export class InspectionController {
   messages(@Query() query: Query) {
     return this.control.messages(query);
   }
+
+  @Get('opt-outs')
+  optOuts(@Query() query: Query): SimOptOut[] {
+    return this.optOut.list(typeof query.channelId === 'string' && query.channelId ? query.channelId : undefined);
+  }
+
+  @Get('webhooks')
+  webhookEvents(@Query() query: Query): Array<Record<string, unknown>> {
+    return this.webhooks.list(query);
+  }
 }
 
 /** Administration: settings, reset, tenants, tokens, channels and templates, faults. */
 @Controller('sim')
-@UseGuards(ControlGuard)
+@UseGuards(ControlGuard, NoNulBytesGuard)
 export class AdminController {
   constructor(
     private readonly control: ControlService,
@@ -56,6 +73,8 @@ export class AdminController {
     private readonly auth: SimAuthService,
     private readonly channels: ChannelsService,
     private readonly faults: FaultInjector,
+    private readonly optOut: NativeOptOut,
+    private readonly webhooks: WebhookDispatcher,
   ) {}
 
   @Get('config')
@@ -111,6 +130,16 @@ export class AdminController {
     return channel;
   }
 
+  @Get('channels/:channelId/settings')
+  channelSettings(@Param('channelId') channelId: string) {
+    return this.channels.channelSettings(channelId);
+  }
+
+  @Patch('channels/:channelId/settings')
+  patchChannelSettings(@Param('channelId') channelId: string, @Body() body: unknown) {
+    return this.channels.patchChannelSettings(channelId, body);
+  }
+
   @Post('channels/:channelId/templates')
   addTemplate(@Param('channelId') channelId: string, @Body() body: unknown): DfoExternalPlatformTemplate {
     return this.channels.addTemplate(channelId, body);
@@ -131,11 +160,37 @@ export class AdminController {
   clearFaults(): void {
     this.faults.clear();
   }
+
+  @Post('opt-outs')
+  addOptOut(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): SimOptOut {
+    const { entry, created } = this.optOut.add(body);
+    void reply.code(created ? 201 : 200);
+    return entry;
+  }
+
+  @Delete('opt-outs/:channelId/:idOnExternalPlatform')
+  @HttpCode(204)
+  removeOptOut(@Param('channelId') channelId: string, @Param('idOnExternalPlatform') id: string): void {
+    this.optOut.remove(channelId, id);
+  }
+
+  /** 200 when the webhook answered (whatever it said: see `status`), 502 when it could not be reached. */
+  @Post('webhooks/:eventId/redeliver')
+  async redeliver(
+    @Param('eventId') eventId: string,
+    @Body() body: unknown,
+    @Query() query: Query,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AttemptResult> {
+    const result = await this.webhooks.redeliver(eventId, body, query);
+    void reply.code(result.status === null ? 502 : 200);
+    return result;
+  }
 }
 
 /** The people on CXone's side: agents and customers. */
 @Controller('sim')
-@UseGuards(ControlGuard)
+@UseGuards(ControlGuard, NoNulBytesGuard)
 export class PeopleController {
   constructor(private readonly agent: AgentService) {}
 

@@ -5,12 +5,14 @@ import { ControlError, DfoError } from '@/simulator/common/sim-errors';
 import { ChannelsService } from '@/simulator/dfo/channels.service';
 import { toDfoContact, toMessageView, toThreadView } from '@/simulator/dfo/dfo-mappers';
 import { MiddlewareClient } from '@/simulator/agent/middleware-client';
+import { NativeOptOut } from '@/simulator/consent/native-opt-out';
+import { WebhookDispatcher } from '@/simulator/events/webhook-dispatcher';
 import { ConversationStore } from '@/simulator/state/conversations';
 import { RateLimits } from '@/simulator/state/rate-limits';
 import { SimSettings } from '@/simulator/state/sim-settings';
 import { TokenStore } from '@/simulator/state/token-store';
 import { FaultInjector } from '@/simulator/traffic/fault-injector';
-import { RequestLog, TrafficDirection } from '@/simulator/traffic/request-log';
+import { RequestLog, TRAFFIC_DIRECTIONS, TrafficDirection } from '@/simulator/traffic/request-log';
 import { TrafficStats } from '@/simulator/traffic/traffic-stats';
 
 type Query = Record<string, unknown>;
@@ -44,10 +46,16 @@ export class ControlService {
     private readonly log: RequestLog,
     private readonly stats: TrafficStats,
     private readonly middleware: MiddlewareClient,
+    private readonly optOut: NativeOptOut,
+    private readonly webhooks: WebhookDispatcher,
   ) {}
 
-  /** POST /sim/reset: conversations, log, stats, tokens, faults and buckets cleared; seed and config defaults back. */
+  /**
+   * POST /sim/reset: conversations, opt-outs, pushed events (and their pending retries), log, stats, tokens, faults
+   * and buckets cleared; seed and config defaults back.
+   */
   reset(): void {
+    this.webhooks.reset();
     this.settings.reset();
     this.store.reset();
     this.tokens.clear();
@@ -56,6 +64,7 @@ export class ControlService {
     this.log.clear();
     this.stats.reset();
     this.middleware.forgetToken();
+    this.optOut.clear();
     this.logger.debug('reset to the seed state');
   }
 
@@ -65,7 +74,7 @@ export class ControlService {
     const limit = int(check, query, 'limit', 1, 5_000_000) ?? DEFAULT_REQUEST_LIMIT;
     const status = int(check, query, 'status', 100, 599);
     const direction = str(query, 'direction');
-    if (direction !== undefined) check.oneOf(direction, 'direction', ['received', 'to-middleware']);
+    if (direction !== undefined) check.oneOf(direction, 'direction', TRAFFIC_DIRECTIONS);
     this.throwIfInvalid(check);
     const operations = str(query, 'operation')
       ?.split(',')

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, UseGuards } from '@nestjs/common';
 import type { DfoCustomFieldDefinition } from '@/integrations/cxone/dfo.types';
 import { DfoAuthGuard } from '@/simulator/auth/dfo-auth.guard';
-import { SimOperation } from '@/simulator/traffic/request-context';
+import { Received, SimOperation, SimRequestContext } from '@/simulator/traffic/request-context';
 import { ContactsService } from './contacts.service';
 import type { SimDfoContact, SimDfoMessage } from './dfo-mappers';
 
@@ -13,7 +13,11 @@ export class ContactsController {
 
   @Get('contacts')
   @SimOperation('contactGet')
-  search(@Query() query: Record<string, unknown>): { hits: number; data: SimDfoContact[]; scrollToken: null } {
+  search(
+    @Query() query: Record<string, unknown>,
+    @Received() context: SimRequestContext,
+  ): { hits: number; data: SimDfoContact[]; scrollToken: null } {
+    this.contacts.takeRead(context);
     return this.contacts.search(query);
   }
 
@@ -33,14 +37,20 @@ export class ContactsController {
 
   @Get('contacts/:contactNumber')
   @SimOperation('contactGet')
-  get(@Param('contactNumber') contactNumber: string): SimDfoContact {
+  get(@Param('contactNumber') contactNumber: string, @Received() context: SimRequestContext): SimDfoContact {
+    this.contacts.takeRead(context);
     return this.contacts.get(contactNumber);
   }
 
   @Get('contacts/:contactNumber/messages')
   @SimOperation('contactMessages')
-  messages(@Param('contactNumber') contactNumber: string): { hits: number; data: SimDfoMessage[] } {
-    return this.contacts.messages(contactNumber);
+  messages(
+    @Param('contactNumber') contactNumber: string,
+    @Query() query: Record<string, unknown>,
+    @Received() context: SimRequestContext,
+  ): { hits: number; data: SimDfoMessage[] } {
+    this.contacts.takeRead(context);
+    return this.contacts.messages(contactNumber, query);
   }
 
   @Put('contacts/:contactNumber/status')

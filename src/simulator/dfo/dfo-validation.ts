@@ -45,6 +45,8 @@ export interface ValidatedOutbound {
   thread?: Partial<DfoThreadRef>;
   messageContent: DfoMessageContent;
   recipients: DfoRecipient[];
+  /** The name the recipients came under (for error fields such as `recipients[0].idOnExternalPlatform`). */
+  recipientsField: 'recipients' | 'endUserRecipients';
   title?: string;
   attachments: unknown[];
   customFields: DfoCustomField[];
@@ -204,7 +206,7 @@ export function validateOutbound(body: unknown, mode: RecipientsFieldMode): Vali
   }
   const attachments = checkAttachments(check, b.attachments, 'attachments');
   const messageContent = checkMessageContent(check, b.messageContent, 'messageContent', attachments.length > 0);
-  const recipients = checkOutboundRecipients(check, b, mode);
+  const { recipients, field: recipientsField } = checkOutboundRecipients(check, b, mode);
   const title = check.optionalString(b.title, 'title', { allowEmpty: true });
   const contact = check.optionalObject(b.contact, 'contact');
   const customFields = contact ? checkCustomFields(check, contact.customFields, 'contact.customFields') : [];
@@ -215,25 +217,36 @@ export function validateOutbound(body: unknown, mode: RecipientsFieldMode): Vali
     ...(thread ? { thread } : {}),
     messageContent: messageContent!,
     recipients,
+    recipientsField,
     ...(title !== undefined ? { title } : {}),
     attachments,
     customFields,
   };
 }
 
-function checkOutboundRecipients(check: FieldCheck, b: JsonObject, mode: RecipientsFieldMode): DfoRecipient[] {
+function checkOutboundRecipients(
+  check: FieldCheck,
+  b: JsonObject,
+  mode: RecipientsFieldMode,
+): { recipients: DfoRecipient[]; field: 'recipients' | 'endUserRecipients' } {
   const has = (name: string): boolean => b[name] !== undefined && b[name] !== null;
   switch (mode) {
     case 'either':
-      if (has('recipients')) return checkRecipients(check, b.recipients, 'recipients');
-      if (has('endUserRecipients')) return checkRecipients(check, b.endUserRecipients, 'endUserRecipients');
+      if (has('recipients'))
+        return { recipients: checkRecipients(check, b.recipients, 'recipients'), field: 'recipients' };
+      if (has('endUserRecipients')) {
+        return {
+          recipients: checkRecipients(check, b.endUserRecipients, 'endUserRecipients'),
+          field: 'endUserRecipients',
+        };
+      }
       check.add('recipients', 'recipients (or endUserRecipients) is required', 'required');
-      return [];
+      return { recipients: [], field: 'recipients' };
     case 'recipients':
     case 'endUserRecipients': {
       const other = mode === 'recipients' ? 'endUserRecipients' : 'recipients';
       if (has(other)) check.add(other, `${other} is not accepted: send the recipients as ${mode}`, 'unknownProperty');
-      return checkRecipients(check, b[mode], mode);
+      return { recipients: checkRecipients(check, b[mode], mode), field: mode };
     }
   }
 }

@@ -16,6 +16,8 @@ import { TenantRegistry } from '@/simulator/state/tenants';
 import { SimSettings } from '@/simulator/state/sim-settings';
 import { TrafficStats } from '@/simulator/traffic/traffic-stats';
 import { ByocDelivery } from '@/simulator/agent/byoc-delivery';
+import { NativeOptOut } from '@/simulator/consent/native-opt-out';
+import { DfoEvents } from '@/simulator/events/dfo-events.service';
 import { toDfoContact, toDfoMessage } from './dfo-mappers';
 import {
   authorOf,
@@ -48,6 +50,8 @@ export class MessagingService {
     private readonly stats: TrafficStats,
     private readonly byoc: ByocDelivery,
     private readonly tenants: TenantRegistry,
+    private readonly optOut: NativeOptOut,
+    private readonly events: DfoEvents,
   ) {}
 
   requireChannel(channelId: string): DfoChannel {
@@ -58,7 +62,7 @@ export class MessagingService {
 
   /** POST /channels/{channelId}/messages. */
   createMessage(tenantId: string, channelId: string, body: unknown): DfoMessageResponse {
-    this.requireChannel(channelId);
+    const channel = this.requireChannel(channelId);
     const message = validateNewMessage(body);
     if (this.settings.value.dedupeMessages) {
       const first = this.store.firstAnswer(channelId, message.idOnExternalPlatform);
@@ -114,7 +118,11 @@ export class MessagingService {
       deliveryStatus: null,
       deliveryStatusUpdatedAt: null,
     });
-    if (message.direction === 'inbound') endUser.lastInboundAt = now;
+    if (message.direction === 'inbound') {
+      endUser.lastInboundAt = now;
+      this.optOut.onInbound(channel, author.idOnExternalPlatform, message.messageContent, now);
+    }
+    this.events.inboundMessage(contact, stored, now); // outbound ones are not pushed (DfoEvents decides)
     const answer = this.answer(contact, stored);
     if (this.settings.value.dedupeMessages) {
       this.store.rememberFirstAnswer(channelId, message.idOnExternalPlatform, answer);
@@ -140,6 +148,7 @@ export class MessagingService {
     const now = Date.now();
     const primary = request.recipients.find((r) => r.isPrimary) ?? request.recipients[0];
     this.checkRecipientAddresses(channel, request.recipients);
+    this.optOut.refuseOptedOut(channel, request.recipients, request.recipientsField);
     const threadId = request.thread?.idOnExternalPlatform;
     const thread = threadId ? this.store.thread(channelId, threadId) : undefined;
     if (thread) this.requireOpenThread(thread);
@@ -205,7 +214,8 @@ export class MessagingService {
 
   /**
    * A customer writes on a channel (POST /sim/customer/reply): into the given thread, else their newest open thread,
-   * else a new one. A finished contact is followed by a new one; the WhatsApp window opens.
+   * else a new one. A finished contact is followed by a new one; the WhatsApp window opens; on SMS a consent keyword
+   * opts the sender out or in (NativeOptOut).
    */
   customerReply(input: {
     channelId: string;
@@ -215,7 +225,7 @@ export class MessagingService {
     firstName?: string;
     lastName?: string;
   }): DfoMessageResponse {
-    this.requireChannel(input.channelId);
+    const channel = this.requireChannel(input.channelId);
     const now = Date.now();
     let thread: SimThread | undefined;
     if (input.threadIdOnExternalPlatform) {
@@ -258,12 +268,14 @@ export class MessagingService {
       deliveryStatusUpdatedAt: null,
     });
     endUser.lastInboundAt = now;
+    this.optOut.onInbound(channel, input.from, stored.messageContent, now);
+    this.events.inboundMessage(contact, stored, now);
     return this.answer(contact, stored);
   }
 
   /**
    * An agent's message in a thread (POST /sim/agent/reply and /sim/agent/outbound): stored as outbound in the
-   * thread's current contact (or a new one), which becomes `open`.
+   * thread's current contact (or a new one), which becomes `open`. Refused to an opted-out SMS number.
    */
   recordAgentMessage(input: {
     channel: DfoChannel;
@@ -276,6 +288,7 @@ export class MessagingService {
     const now = Date.now();
     if (input.thread) this.requireOpenThread(input.thread);
     const endUserId = input.thread?.endUserIdOnExternalPlatform ?? input.to!;
+    this.optOut.refuseOptedOut(channel, [{ idOnExternalPlatform: endUserId }]);
     this.checkWhatsAppWindow(channel, endUserId, { type: 'TEXT', payload: { text: input.text } }, now);
     this.store.upsertEndUser(channel.id, { idOnExternalPlatform: endUserId });
     const thread =
@@ -287,8 +300,7 @@ export class MessagingService {
         now,
       });
     const contact = this.currentOrNewContact(thread, 'outbound', now);
-    contact.status = 'open';
-    contact.statusUpdatedAt = now;
+    this.events.setContactStatus(contact, 'open', now);
     const recipients: DfoRecipient[] = [{ idOnExternalPlatform: endUserId, isPrimary: true }];
     const message = this.store.addMessage({
       idOnExternalPlatform: isByocChannel(channel) ? null : platformMessageId(channel.realExternalPlatformId),

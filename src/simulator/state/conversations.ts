@@ -99,6 +99,12 @@ export interface SimMessage {
 /** A contact that is resolved, closed or trashed takes no more messages: the next one opens a new contact. */
 export const FINISHED_CONTACT_STATUSES: ReadonlySet<DfoContactStatus> = new Set(['resolved', 'closed', 'trashed']);
 
+/** What the simulated CXone knows about a channel beyond the DFO channel itself (PATCH /sim/channels/{id}/settings). */
+export interface SimChannelSettings {
+  /** BYOC: "Use DFO 3.0 Outbound API for replies"; unset follows the useDfo3Outbound setting. */
+  useDfo3Outbound?: boolean;
+}
+
 const key = (a: string, b: string): string => `${a}\u0000${b}`;
 
 /**
@@ -110,6 +116,7 @@ const key = (a: string, b: string): string => `${a}\u0000${b}`;
 export class ConversationStore {
   private channels = new Map<string, DfoChannel>();
   private templates = new Map<string, SimTemplate[]>();
+  private channelSettings = new Map<string, SimChannelSettings>();
   private endUsers = new Map<string, SimEndUser>();
   private threads = new Map<string, SimThread>();
   private latestThreadOfEndUser = new Map<string, SimThread>();
@@ -142,7 +149,16 @@ export class ConversationStore {
 
   deleteChannel(channelId: string): boolean {
     this.templates.delete(channelId);
+    this.channelSettings.delete(channelId);
     return this.channels.delete(channelId);
+  }
+
+  settingsOf(channelId: string): Readonly<SimChannelSettings> {
+    return this.channelSettings.get(channelId) ?? {};
+  }
+
+  setSettings(channelId: string, settings: SimChannelSettings): void {
+    this.channelSettings.set(channelId, settings);
   }
 
   templatesOf(channelId: string): readonly SimTemplate[] {
@@ -318,6 +334,7 @@ export class ConversationStore {
   reset(): void {
     this.channels = new Map();
     this.templates = new Map();
+    this.channelSettings = new Map();
     this.endUsers = new Map();
     this.threads = new Map();
     this.latestThreadOfEndUser = new Map();

@@ -6,13 +6,15 @@ import { TrafficStats } from '@/simulator/traffic/traffic-stats';
 import { SimSettings } from './sim-settings';
 
 /**
- * DFO's limits as the simulator enforces them: the outbound contract rate per tenant (a strict sliding second) and
- * the "update specific contact" token bucket per contact. A refused call changes nothing and is answered 429.
+ * DFO's limits as the simulator enforces them: the outbound contract rate per tenant (a strict sliding second), the
+ * "update specific contact" token bucket per contact and the "get contact" read budget per tenant (a token bucket).
+ * A refused call changes nothing and is answered 429.
  */
 @Injectable()
 export class RateLimits {
   private outbound = new Map<string, SlidingWindowLimiter>();
   private contacts = new Map<string, TokenBucket>();
+  private contactReads = new Map<string, TokenBucket>();
 
   constructor(
     private readonly settings: SimSettings,
@@ -49,9 +51,29 @@ export class RateLimits {
     if (!result.ok) this.refuseContact(contactNumber, result.retryAfterMs);
   }
 
+  /**
+   * Takes one read from the tenant's "get contact" budget (contactReadsPerHour, burst contactReadBurst) at `at` (the
+   * request's arrival time), or throws a 429. Admitted and refused reads are counted in the stats.
+   */
+  takeContactRead(tenantId: string, at: number): void {
+    const s = this.settings.value;
+    const limits: BucketLimits = { capacity: s.contactReadBurst, refillPerMinute: s.contactReadsPerHour / 60 };
+    let bucket = this.contactReads.get(tenantId);
+    if (!bucket) this.contactReads.set(tenantId, (bucket = new TokenBucket(limits, at)));
+    const result = bucket.take(at, limits);
+    this.stats.contactRead(tenantId, at, result.ok);
+    if (result.ok) return;
+    this.stats.rateLimited();
+    throw new DfoRateLimitedError(
+      `Contact read limit exceeded: at most ${s.contactReadsPerHour} contact reads per hour for this tenant`,
+      formatRetryAfter(result.retryAfterMs, s.retryAfterFormat),
+    );
+  }
+
   clear(): void {
     this.outbound = new Map();
     this.contacts = new Map();
+    this.contactReads = new Map();
   }
 
   private bucket(contactNumber: string, now: number): TokenBucket {

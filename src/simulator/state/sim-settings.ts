@@ -44,6 +44,30 @@ export interface SimulatorSettings {
   middlewareTimeoutMs: number;
   /** Entries kept by the request log (a ring buffer; changing it keeps the newest entries). */
   requestLogCapacity: number;
+  /** Each CXone-facing request waits a uniform random 0..arrivalJitterMs before it is stamped, logged and limited. */
+  arrivalJitterMs: number;
+  /** DFO "get contact (incl. contact messages)": a token bucket per tenant (120,000 / hour, cxone-api.md §5). */
+  contactReadsPerHour: number;
+  contactReadBurst: number;
+  /** Default order of GET /contacts/{n}/messages [I]; `?sortingType=` overrides it per request. */
+  contactMessagesOrder: 'asc' | 'desc';
+  /** CXone processes STOP/START itself on SMS channels and refuses outbound to opted-out numbers [I]. */
+  nativeOptOut: boolean;
+  optOutRefusalStatus: 400 | 403 | 422;
+  optOutErrorCode: string;
+  /** Where DFO events are pushed (null: nowhere), and how each push is authenticated. */
+  webhookUrl: string | null;
+  webhookSecret: string;
+  webhookAuth: 'hmac' | 'bearer';
+  /** Retries after a failed push (non-2xx or no answer), waiting webhookRetryBackoffMs, then twice that, … */
+  webhookRetries: number;
+  webhookRetryBackoffMs: number;
+  webhookTimeoutMs: number;
+  /** The simulated agent asks the middleware's recipients/validation before an agent-initiated BYOC outbound [S]. */
+  recipientValidation: boolean;
+  /** BYOC replies: /2.0/channel/{id}/outbound (true) or the legacy /1.0/posts/{postId}/messages (false) [disputed].
+   * A channel's own setting (PATCH /sim/channels/{id}/settings) overrides it. */
+  useDfo3Outbound: boolean;
 }
 
 type Rule = (check: FieldCheck, value: unknown, field: string) => unknown;
@@ -58,18 +82,24 @@ const oneOf =
   (check, value, field) =>
     check.oneOf(value, field, values);
 const text: Rule = (check, value, field) => check.string(value, field);
-const url: Rule = (check, value, field) => {
-  const s = check.string(value, field);
-  if (s === undefined) return undefined;
-  try {
-    const parsed = new URL(s);
-    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return s.replace(/\/+$/, '');
-  } catch {
-    // reported below
-  }
-  check.add(field, `${field} must be an http(s) URL`, 'invalidFormat');
-  return undefined;
-};
+/** An http(s) URL; a base URL (paths are appended to it) loses its trailing slashes. */
+const httpUrl =
+  (base: boolean): Rule =>
+  (check, value, field) => {
+    const s = check.string(value, field);
+    if (s === undefined) return undefined;
+    try {
+      const parsed = new URL(s);
+      if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return base ? s.replace(/\/+$/, '') : s;
+    } catch {
+      // reported below
+    }
+    check.add(field, `${field} must be an http(s) URL`, 'invalidFormat');
+    return undefined;
+  };
+const url = httpUrl(true);
+/** An endpoint URL used as given; null unsets it. */
+const nullableUrl: Rule = (check, value, field) => (value === null ? null : httpUrl(false)(check, value, field));
 const operations: Rule = (check, value, field) => {
   const list = check.array(value, field, { nonEmpty: true });
   if (!list) return undefined;
@@ -100,9 +130,35 @@ const RULES: Record<keyof SimulatorSettings, Rule> = {
   middlewareClientSecret: text,
   middlewareTimeoutMs: num(100, 120_000, true),
   requestLogCapacity: num(1, 5_000_000, true),
+  arrivalJitterMs: num(0, 120_000, true),
+  contactReadsPerHour: num(1, 1_000_000_000, true),
+  contactReadBurst: num(1, 1_000_000_000, true),
+  contactMessagesOrder: oneOf(['asc', 'desc']),
+  nativeOptOut: bool,
+  optOutRefusalStatus: (check, value, field) => {
+    if (value === 400 || value === 403 || value === 422) return value;
+    check.add(field, `${field} must be one of: 400, 403, 422`, 'invalidValue');
+    return undefined;
+  },
+  optOutErrorCode: (check, value, field) => {
+    const code = check.string(value, field, { maxLength: 64 });
+    if (code !== undefined && !/^[A-Za-z0-9_.-]+$/.test(code)) {
+      check.add(field, `${field} must be letters, digits, _, . or -`, 'invalidFormat');
+      return undefined;
+    }
+    return code;
+  },
+  webhookUrl: nullableUrl,
+  webhookSecret: text,
+  webhookAuth: oneOf(['hmac', 'bearer']),
+  webhookRetries: num(0, 10, true),
+  webhookRetryBackoffMs: num(0, 60_000, true),
+  webhookTimeoutMs: num(100, 120_000, true),
+  recipientValidation: bool,
+  useDfo3Outbound: bool,
 };
 
-const SECRET_SETTINGS: ReadonlyArray<keyof SimulatorSettings> = ['middlewareClientSecret'];
+const SECRET_SETTINGS: ReadonlyArray<keyof SimulatorSettings> = ['middlewareClientSecret', 'webhookSecret'];
 
 type Listener = (changed: ReadonlyArray<keyof SimulatorSettings>) => void;
 
@@ -140,6 +196,21 @@ export class SimSettings {
       middlewareClientSecret: sim.middlewareClientSecret,
       middlewareTimeoutMs: 10_000,
       requestLogCapacity: 500_000,
+      arrivalJitterMs: sim.arrivalJitterMs,
+      contactReadsPerHour: 120_000,
+      contactReadBurst: 2_000,
+      contactMessagesOrder: sim.contactMessagesOrder,
+      nativeOptOut: sim.nativeOptOut,
+      optOutRefusalStatus: sim.optOutRefusalStatus,
+      optOutErrorCode: sim.optOutErrorCode,
+      webhookUrl: sim.webhookUrl,
+      webhookSecret: sim.webhookSecret,
+      webhookAuth: sim.webhookAuth,
+      webhookRetries: 3,
+      webhookRetryBackoffMs: 100,
+      webhookTimeoutMs: 5_000,
+      recipientValidation: sim.recipientValidation,
+      useDfo3Outbound: sim.useDfo3Outbound,
     };
   }
 

@@ -24,8 +24,17 @@ export const CXONE_OPERATIONS = [
 export type CxoneOperation = (typeof CXONE_OPERATIONS)[number];
 
 /** Calls the simulated CXone makes to the BYOC middleware. */
-export const MIDDLEWARE_OPERATIONS = ['middlewareToken', 'middlewareOutbound', 'middlewareSenderAction'] as const;
+export const MIDDLEWARE_OPERATIONS = [
+  'middlewareToken',
+  'middlewareOutbound',
+  'middlewareLegacyReply',
+  'middlewareSenderAction',
+  'middlewareRecipientValidation',
+] as const;
 
 export type MiddlewareOperation = (typeof MIDDLEWARE_OPERATIONS)[number];
 
-export type LoggedOperation = CxoneOperation | MiddlewareOperation;
+/** A DFO event pushed to the webhook (one log entry per attempt). */
+export type WebhookOperation = 'webhook';
+
+export type LoggedOperation = CxoneOperation | MiddlewareOperation | WebhookOperation;

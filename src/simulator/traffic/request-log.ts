@@ -4,13 +4,14 @@ import { redactSecrets } from '@/simulator/common/redact';
 import { SimSettings } from '@/simulator/state/sim-settings';
 import type { LoggedOperation } from './operations';
 
-export type TrafficDirection = 'received' | 'to-middleware';
+export type TrafficDirection = 'received' | 'to-middleware' | 'to-webhook';
+export const TRAFFIC_DIRECTIONS: readonly TrafficDirection[] = ['received', 'to-middleware', 'to-webhook'];
 export type FaultKind = '5xx' | '429' | 'timeout' | 'drop';
 
-/** One request the simulator received, or one call it made to the middleware. */
+/** One request the simulator received, or one call it made to the middleware or the webhook. */
 export interface RequestLogEntry {
   seq: number;
-  /** Epoch ms with sub-ms precision: arrival (received) or send time (to-middleware). */
+  /** Epoch ms with sub-ms precision: arrival (received) or send time (to-middleware, to-webhook). */
   at: number;
   direction: TrafficDirection;
   method: string;
@@ -27,8 +28,11 @@ export interface RequestLogEntry {
   contactNumber?: string;
   fault?: FaultKind;
   error?: string;
-  /** to-middleware: what the middleware answered. */
+  /** to-middleware, to-webhook: what the receiver answered. */
   responseBody?: unknown;
+  /** to-webhook: the event pushed, and the authentication headers sent (a bearer token is redacted when read). */
+  eventId?: string;
+  headers?: Record<string, string>;
 }
 
 export interface RequestLogQuery {
@@ -101,5 +105,6 @@ export class RequestLog {
 function present(entry: RequestLogEntry): Record<string, unknown> {
   const out: Record<string, unknown> = { ...entry, body: redactSecrets(entry.body) };
   if (entry.responseBody !== undefined) out.responseBody = redactSecrets(entry.responseBody);
+  if (entry.headers !== undefined) out.headers = redactSecrets(entry.headers);
   return out;
 }

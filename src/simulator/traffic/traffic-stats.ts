@@ -1,6 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { maxInSlidingWindow } from '@/infra/rate-limit/window-stats';
+import { nowMs } from '@/simulator/common/clock';
+import { WindowedCounter } from '@/simulator/common/windowed-counter';
 import type { FaultKind } from './request-log';
+
+const HOUR_MS = 3_600_000;
+
+interface ReadCounters {
+  reads: WindowedCounter;
+  rateLimited: number;
+}
+
+const newReadCounters = (): ReadCounters => ({ reads: new WindowedCounter(HOUR_MS), rateLimited: 0 });
 
 interface OutboundCounters {
   accepted: number;
@@ -23,6 +34,9 @@ export class TrafficStats {
   private rateLimitedTotal = 0;
   private faults: Record<FaultKind, number> = { '5xx': 0, '429': 0, timeout: 0, drop: 0 };
   private middleware = { calls: 0, failures: 0 };
+  private contactReads = newReadCounters();
+  private contactReadsByTenant = new Map<string, ReadCounters>();
+  private webhooks = { events: 0, attempts: 0, failedAttempts: 0, delivered: 0, failed: 0 };
 
   countRequest(operation: string): void {
     this.byOperation.set(operation, (this.byOperation.get(operation) ?? 0) + 1);
@@ -66,7 +80,38 @@ export class TrafficStats {
     if (!ok) this.middleware.failures++;
   }
 
+  /** A contact read (GET /contacts, /contacts/{n}, /contacts/{n}/messages) the read budget admitted, or refused. */
+  contactRead(tenantId: string, at: number, admitted: boolean): void {
+    let tenant = this.contactReadsByTenant.get(tenantId);
+    if (!tenant) this.contactReadsByTenant.set(tenantId, (tenant = newReadCounters()));
+    for (const c of [this.contactReads, tenant]) {
+      if (admitted) c.reads.add(at);
+      else c.rateLimited++;
+    }
+  }
+
+  webhookEvent(): void {
+    this.webhooks.events++;
+  }
+
+  webhookAttempt(ok: boolean): void {
+    this.webhooks.attempts++;
+    if (!ok) this.webhooks.failedAttempts++;
+  }
+
+  /** An event's automatic delivery ended: delivered, or failed after every retry. */
+  webhookSettled(delivered: boolean): void {
+    if (delivered) this.webhooks.delivered++;
+    else this.webhooks.failed++;
+  }
+
   snapshot(): Record<string, unknown> {
+    const now = nowMs();
+    const reads = (c: ReadCounters) => ({
+      total: c.reads.total,
+      lastHour: c.reads.inWindow(now),
+      rateLimited: c.rateLimited,
+    });
     const times = this.outbound.acceptedAt;
     const byTenant: Record<string, unknown> = {};
     for (const [tenantId, c] of this.outboundByTenant) {
@@ -95,6 +140,11 @@ export class TrafficStats {
       rateLimitedTotal: this.rateLimitedTotal,
       faultsInjected: { ...this.faults },
       middleware: { ...this.middleware },
+      contactReads: {
+        ...reads(this.contactReads),
+        byTenant: Object.fromEntries([...this.contactReadsByTenant].map(([tenantId, c]) => [tenantId, reads(c)])),
+      },
+      webhooks: { ...this.webhooks },
     };
   }
 
@@ -107,6 +157,9 @@ export class TrafficStats {
     this.rateLimitedTotal = 0;
     this.faults = { '5xx': 0, '429': 0, timeout: 0, drop: 0 };
     this.middleware = { calls: 0, failures: 0 };
+    this.contactReads = newReadCounters();
+    this.contactReadsByTenant = new Map();
+    this.webhooks = { events: 0, attempts: 0, failedAttempts: 0, delivered: 0, failed: 0 };
   }
 
   private tenant(tenantId: string): OutboundCounters {

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { nowMs, sleep } from '@/simulator/common/clock';
 import { DfoRateLimitedError, DfoServerError, formatRetryAfter } from '@/simulator/common/sim-errors';
 import { SimSettings } from '@/simulator/state/sim-settings';
+import { ArrivalJitter } from './arrival-jitter';
 import { FaultInjector } from './fault-injector';
 import type { CxoneOperation } from './operations';
 import { RequestLog } from './request-log';
@@ -21,7 +22,8 @@ function pathOf(url: string): string {
 
 /**
  * Fastify hooks around every CXone-facing request, in the order of the request's life:
- * - onRequest: stamp the arrival time and append the request-log entry (so log order is arrival order);
+ * - onRequest: wait out the arrival jitter, then stamp the arrival time and append the request-log entry (so log
+ *   order is arrival order);
  * - preHandler: keep the parsed body, add latency, inject faults (5xx/429 answered here, timeouts held then cut);
  * - onSend: "drop" faults: the request was applied, now the connection is destroyed instead of answered;
  * - onResponse: the answered status and duration.
@@ -34,14 +36,11 @@ export function installTrafficHooks(app: NestFastifyApplication): void {
   const stats = app.get(TrafficStats);
   const faults = app.get(FaultInjector);
   const settings = app.get(SimSettings);
+  const jitter = app.get(ArrivalJitter);
 
   fastify.decorateRequest(CONTEXT_KEY, null);
 
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    if (isControlPath(request.url)) {
-      done();
-      return;
-    }
+  const arrive = (request: FastifyRequest): void => {
     const at = nowMs();
     const operation = (request.routeOptions.config as SimRouteConfig | undefined)?.simOperation ?? 'unknown';
     stats.countRequest(operation);
@@ -57,7 +56,20 @@ export function installTrafficHooks(app: NestFastifyApplication): void {
       body: undefined,
     });
     setRequestContext(request, { at, entry, tenantId: null });
-    done();
+  };
+
+  // Callback style, so a request without jitter is stamped synchronously.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (isControlPath(request.url)) return done();
+    const delay = jitter.beforeArrival();
+    if (!delay) {
+      arrive(request);
+      return done();
+    }
+    void delay.then(() => {
+      arrive(request);
+      done();
+    });
   });
 
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -14,6 +14,9 @@ interface AgentResult {
   status: number | null;
   body: Record<string, unknown> | null;
   error?: string;
+  stage?: string;
+  sent?: boolean;
+  validation?: { status: number | null; body: unknown; error?: string };
   messageId: string;
   contactNumber: string;
   threadIdOnExternalPlatform: string;
@@ -36,6 +39,8 @@ async function eventually(assertion: () => Promise<void>, timeoutMs = 3000): Pro
 
 const OUTBOUND = `/2.0/channel/${CHAT}/outbound`;
 const TOKEN = '/1.0/token';
+const VALIDATION = `/1.0/channel/${CHAT}/recipients/validation`;
+const legacyReply = (postId: string) => `/1.0/posts/${postId}/messages`;
 
 // Jest's asymmetric matchers are typed `any`; typed as unknown they can sit in object literals.
 const anyNumber: unknown = expect.any(Number);
@@ -237,7 +242,10 @@ describe('CXone simulator: the agent side, calling a BYOC middleware', () => {
   });
 
   it('records a failed delivery when the middleware cannot be reached, without failing the DFO answer', async () => {
-    await sim.control.request('PATCH', '/sim/config', { middlewareUrl: 'http://127.0.0.1:1/integration/box' });
+    await sim.control.request('PATCH', '/sim/config', {
+      middlewareUrl: 'http://127.0.0.1:1/integration/box',
+      recipientValidation: false, // the validation has its own test: here the outbound itself must fail
+    });
 
     const res = await dfo.post<DfoMessageResponse>(
       `/dfo/3.0/channels/${CHAT}/outbound`,
@@ -318,5 +326,250 @@ describe('CXone simulator: the agent side, calling a BYOC middleware', () => {
     expect(res.status).toBe(400);
     expect(res.body.details.map((d) => d.field)).toEqual(['threadIdOnExternalPlatform', 'text']);
     expect(unknownThread.status).toBe(404);
+  });
+  describe('recipient validation before an agent-initiated outbound (cxone-api.md §2.4)', () => {
+    const paths = () => middleware.calls.map((c) => c.url.replace('/integration/box', ''));
+
+    it('asks the middleware with the same token, then sends', async () => {
+      const res = await sim.control.post<AgentResult>('/sim/agent/outbound', {
+        channelId: CHAT,
+        to: 'visitor-20',
+        text: 'Your order shipped',
+      });
+
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        status: 200,
+        sent: true,
+        validation: { status: 200, body: { status: 'valid' } },
+      });
+      expect(paths()).toEqual([TOKEN, VALIDATION, OUTBOUND]);
+      const [validation] = middleware.callsTo(VALIDATION);
+      expect(validation.body).toEqual({ endUserRecipients: [{ idOnExternalPlatform: 'visitor-20' }] });
+      expect(validation.authorization).toMatch(/^Bearer .+/);
+      expect(validation.authorization).toBe(middleware.callsTo(OUTBOUND)[0].authorization);
+      const log = await sim.control.get<Array<{ operation: string; status: number }>>(
+        '/sim/requests?direction=to-middleware',
+      );
+      expect(log.body.map((e) => [e.operation, e.status])).toEqual([
+        ['middlewareToken', 200],
+        ['middlewareRecipientValidation', 200],
+        ['middlewareOutbound', 200],
+      ]);
+    });
+
+    it('sends nothing when the middleware refuses the recipient, and reports its answer', async () => {
+      middleware.invalidRecipients.add('visitor-21');
+
+      const res = await sim.control.post<AgentResult>('/sim/agent/outbound', {
+        channelId: CHAT,
+        to: 'visitor-21',
+        text: 'Hello?',
+      });
+
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        status: 400,
+        stage: 'validation',
+        sent: false,
+        validation: {
+          status: 400,
+          body: {
+            errorCode: 'outboundValidationFailed',
+            displayErrorMessage: 'visitor-21 has no open widget session',
+            errors: [{ path: ['idOnExternalPlatform'], message: 'unknown visitor' }],
+          },
+        },
+      });
+      expect(res.body.messageId).toBeUndefined();
+      expect(paths()).toEqual([TOKEN, VALIDATION]);
+      expect((await sim.control.get<unknown[]>('/sim/messages')).body).toEqual([]);
+      expect((await sim.control.get<unknown[]>('/sim/threads')).body).toEqual([]);
+    });
+
+    it('fetches a new token after a 401 and asks again once', async () => {
+      await sim.control.post('/sim/agent/outbound', { channelId: CHAT, to: 'visitor-22', text: 'first' });
+      middleware.revokeTokens();
+      middleware.clear();
+
+      const res = await sim.control.post<AgentResult>('/sim/agent/outbound', {
+        channelId: CHAT,
+        to: 'visitor-22',
+        text: 'second',
+      });
+
+      expect(res.body).toMatchObject({ status: 200, sent: true, validation: { status: 200 } });
+      expect(paths()).toEqual([VALIDATION, TOKEN, VALIDATION, OUTBOUND]);
+      expect(middleware.calls.slice(1, 3).map((c) => c.authorization)).not.toContain(middleware.calls[0].authorization);
+    });
+
+    it('answers 502 and stores nothing when the middleware cannot be reached', async () => {
+      await sim.control.request('PATCH', '/sim/config', { middlewareUrl: 'http://127.0.0.1:1/integration/box' });
+
+      const res = await sim.control.post<AgentResult>('/sim/agent/outbound', {
+        channelId: CHAT,
+        to: 'visitor-23',
+        text: 'anyone?',
+      });
+
+      expect(res.status).toBe(502);
+      expect(res.body).toMatchObject({ status: null, sent: false, error: anyString });
+      expect((await sim.control.get<unknown[]>('/sim/messages')).body).toEqual([]);
+    });
+
+    it('is skipped when recipientValidation is off, and never asked for replies or native channels', async () => {
+      await sim.control.request('PATCH', '/sim/config', { recipientValidation: false });
+      const res = await sim.control.post<AgentResult>('/sim/agent/outbound', {
+        channelId: CHAT,
+        to: 'visitor-24',
+        text: 'no questions asked',
+      });
+      await sim.control.request('PATCH', '/sim/config', { recipientValidation: true });
+      await visitorWrites('chat-24');
+      await sim.control.post('/sim/agent/reply', {
+        channelId: CHAT,
+        threadIdOnExternalPlatform: 'chat-24',
+        text: 'hi',
+      });
+      await sim.control.post('/sim/agent/outbound', { channelId: SMS, to: '+15553000024', text: 'sms' });
+
+      expect(res.body).toMatchObject({ status: 200, sent: true });
+      expect(res.body.validation).toBeUndefined();
+      expect(middleware.callsTo(VALIDATION)).toEqual([]);
+      expect(middleware.callsTo(OUTBOUND)).toHaveLength(2);
+    });
+  });
+
+  describe('the legacy reply path (useDfo3Outbound off, cxone-api.md §2.2)', () => {
+    it('posts agent replies to /1.0/posts/{thread}/messages and keeps the flat id it answers', async () => {
+      await visitorWrites('chat-legacy');
+      const settings = await sim.control.patch<Record<string, unknown>>(`/sim/channels/${CHAT}/settings`, {
+        useDfo3Outbound: false,
+      });
+
+      const res = await sim.control.post<AgentResult>('/sim/agent/reply', {
+        channelId: CHAT,
+        threadIdOnExternalPlatform: 'chat-legacy',
+        text: 'Hi Ana (legacy)',
+        agent: { firstName: 'Sam', surname: 'Lee' },
+      });
+
+      expect(settings.status).toBe(200);
+      expect(settings.body).toEqual({
+        channelId: CHAT,
+        useDfo3Outbound: false,
+        overrides: { useDfo3Outbound: false },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 200, sent: true });
+      expect(middleware.calls.map((c) => c.url.replace('/integration/box', ''))).toEqual([
+        TOKEN,
+        legacyReply('chat-legacy'),
+      ]);
+      const [call] = middleware.callsTo(legacyReply('chat-legacy'));
+      expect(call.authorization).toMatch(/^Bearer .+/);
+      expect(call.body).toEqual({
+        brand: { id: anyNumber, friendlyName: anyString },
+        post: { idOnExternalPlatform: 'chat-legacy' },
+        messageContent: { type: 'TEXT', payload: { text: 'Hi Ana (legacy)' } },
+        recipients: [{ idOnExternalPlatform: 'visitor-7', name: 'Ana Silva', isPrimary: true }],
+        author: { id: anyNumber, firstName: 'Sam', surname: 'Lee' },
+      });
+      const stored = await sim.control.get<Array<{ idOnExternalPlatform: string }>>(
+        '/sim/messages?threadIdOnExternalPlatform=chat-legacy&direction=outbound',
+      );
+      expect(stored.body.map((m) => m.idOnExternalPlatform)).toEqual([
+        (res.body.body as { idOnExternalPlatform: string }).idOnExternalPlatform,
+      ]);
+      const log = await sim.control.get<Array<{ operation: string }>>('/sim/requests?direction=to-middleware');
+      expect(log.body.map((e) => e.operation)).toEqual(['middlewareToken', 'middlewareLegacyReply']);
+    });
+
+    it('retries the legacy call once with a new token after a 401', async () => {
+      await visitorWrites('chat-legacy-401');
+      await sim.control.patch(`/sim/channels/${CHAT}/settings`, { useDfo3Outbound: false });
+      await sim.control.post('/sim/agent/reply', {
+        channelId: CHAT,
+        threadIdOnExternalPlatform: 'chat-legacy-401',
+        text: 'a',
+      });
+      middleware.revokeTokens();
+      middleware.clear();
+
+      const res = await sim.control.post<AgentResult>('/sim/agent/reply', {
+        channelId: CHAT,
+        threadIdOnExternalPlatform: 'chat-legacy-401',
+        text: 'b',
+      });
+
+      expect(res.body.status).toBe(200);
+      const legacy = legacyReply('chat-legacy-401');
+      expect(middleware.calls.map((c) => c.url.replace('/integration/box', ''))).toEqual([legacy, TOKEN, legacy]);
+    });
+
+    it('follows the global setting unless the channel overrides it (null clears the override)', async () => {
+      await sim.control.patch('/sim/config', { useDfo3Outbound: false });
+      const global = await sim.control.get<{ useDfo3Outbound: boolean }>(`/sim/channels/${CHAT}/settings`);
+      await dfo.post(`/dfo/3.0/channels/${CHAT}/outbound`, textOutbound('visitor-30', 'legacy proactive'));
+      await middleware.waitFor((calls) => calls.some((c) => c.url.includes('/1.0/posts/')));
+      await sim.control.patch(`/sim/channels/${CHAT}/settings`, { useDfo3Outbound: true });
+      await dfo.post(`/dfo/3.0/channels/${CHAT}/outbound`, textOutbound('visitor-31', 'dfo3 proactive'));
+      await middleware.waitFor((calls) => calls.some((c) => c.url.endsWith(OUTBOUND)));
+      const cleared = await sim.control.patch<{ useDfo3Outbound: boolean; overrides: object }>(
+        `/sim/channels/${CHAT}/settings`,
+        { useDfo3Outbound: null },
+      );
+
+      expect(global.body.useDfo3Outbound).toBe(false);
+      expect(middleware.calls.filter((c) => !c.url.endsWith(TOKEN)).map((c) => c.body.messageContent)).toEqual([
+        { type: 'TEXT', payload: { text: 'legacy proactive' } },
+        { type: 'TEXT', payload: { text: 'dfo3 proactive' } },
+      ]);
+      expect(cleared.body).toMatchObject({ useDfo3Outbound: false, overrides: {} });
+    });
+
+    it('validates channel settings', async () => {
+      const wrongType = await sim.control.patch<{ details: Array<{ field: string }> }>(
+        `/sim/channels/${CHAT}/settings`,
+        { useDfo3Outbound: 'no', colour: 'red' },
+      );
+      const unknown = await sim.control.patch('/sim/channels/nope/settings', { useDfo3Outbound: true });
+      const notObject = await sim.control.patch(`/sim/channels/${CHAT}/settings`, [true]);
+
+      expect(wrongType.status).toBe(400);
+      expect(wrongType.body.details.map((d) => d.field)).toEqual(['colour', 'useDfo3Outbound']);
+      expect(unknown.status).toBe(404);
+      expect(notObject.status).toBe(400);
+      expect((await sim.control.get(`/sim/channels/${CHAT}/settings`)).body).toMatchObject({ overrides: {} });
+    });
+  });
+
+  it('hands a proactive DFO outbound on the BYOC chat channel to /2.0/channel/{id}/outbound with a token', async () => {
+    const res = await dfo.post<DfoMessageResponse>(
+      `/dfo/3.0/channels/${CHAT}/outbound`,
+      textOutbound('visitor-40', 'Your table is ready', { thread: { idOnExternalPlatform: 'chat-proactive-2' } }),
+    );
+
+    await middleware.waitFor((calls) => calls.some((c) => c.url.endsWith(OUTBOUND)));
+
+    expect(res.status).toBe(200);
+    expect(res.body.message!.idOnExternalPlatform).toBeNull(); // a BYOC platform gives the id, not CXone
+    expect(middleware.calls.map((c) => c.url.replace('/integration/box', ''))).toEqual([TOKEN, OUTBOUND]);
+    const [call] = middleware.callsTo(OUTBOUND);
+    expect(call.authorization).toMatch(/^Bearer .+/);
+    expect(call.body).toEqual({
+      brand: { id: anyNumber, friendlyName: anyString },
+      thread: { idOnExternalPlatform: 'chat-proactive-2' },
+      messageContent: { type: 'TEXT', payload: { text: 'Your table is ready' } },
+      endUserRecipients: [{ idOnExternalPlatform: 'visitor-40', isPrimary: true }],
+      authorUser: { id: anyNumber, firstName: 'Threadline', surname: 'API' },
+    });
+    // The middleware's id is recorded on the stored message once its answer is in.
+    await eventually(async () => {
+      const stored = await sim.control.get<Array<{ idOnExternalPlatform: string | null }>>(
+        '/sim/messages?threadIdOnExternalPlatform=chat-proactive-2',
+      );
+      expect(stored.body.map((m) => m.idOnExternalPlatform)).toEqual([expect.stringMatching(/^widget-/)]);
+    });
   });
 });

@@ -150,4 +150,92 @@ describe('CXone simulator: control API', () => {
     expect(later.body.map((e) => e.seq)).toEqual([outbound.body[1].seq]);
     expect(bad.status).toBe(400);
   });
+  it('refuses NUL bytes anywhere in a control body with a 400 naming the field, changing nothing', async () => {
+    const cases: Array<[string, string, unknown, string]> = [
+      ['POST', '/sim/customer/reply', { channelId: SMS, from: '+15554000009', text: 'STOP\u0000' }, 'text'],
+      ['PATCH', '/sim/config', { middlewareClientId: 'a\u0000b' }, 'middlewareClientId'],
+      [
+        'POST',
+        '/sim/agent/outbound',
+        { channelId: SMS, to: '+1555', text: 'x', agent: { firstName: '\u0000' } },
+        'agent.firstName',
+      ],
+      ['POST', '/sim/faults', { kind: '5xx', operation: 'outbound\u0000' }, 'operation'],
+      ['POST', '/sim/opt-outs', { channelId: SMS, idOnExternalPlatform: '+1\u0000' }, 'idOnExternalPlatform'],
+      ['POST', '/sim/channels/' + SMS + '/templates', { template: 't', variables: ['1', '\u0000'] }, 'variables[1]'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const res = await sim.control.request<{ message: string; details: Array<{ field: string }> }>(method, path, body);
+      expect({ path, status: res.status, fields: res.body.details?.map((d) => d.field) }).toEqual({
+        path,
+        status: 400,
+        fields: [field],
+      });
+      expect(res.body.message).toContain('NUL');
+    }
+
+    // Authentication comes first: without the control token, a NUL byte still gets the 401.
+    const anonymous = await sim.http.post('/sim/customer/reply', { channelId: SMS, from: '+1555', text: '\u0000' });
+    expect(anonymous.status).toBe(401);
+
+    expect((await sim.control.get<unknown[]>('/sim/messages')).body).toEqual([]);
+    expect((await sim.control.get<unknown[]>('/sim/faults')).body).toEqual([]);
+    expect((await sim.control.get<unknown[]>('/sim/opt-outs')).body).toEqual([]);
+    expect((await sim.control.get<{ middlewareClientId: string }>('/sim/config')).body.middlewareClientId).toBe(
+      'cxone-simulator',
+    );
+  });
+
+  it('shows the newer settings with their defaults, and validates them', async () => {
+    const shown = await sim.control.get<Record<string, unknown>>('/sim/config');
+    const invalid = await sim.control.request<{ details: Array<{ field: string }> }>('PATCH', '/sim/config', {
+      nativeOptOut: 'yes',
+      optOutRefusalStatus: 401,
+      optOutErrorCode: null,
+      contactMessagesOrder: 'newest',
+      recipientValidation: 1,
+      useDfo3Outbound: null,
+      arrivalJitterMs: 120_001,
+    });
+
+    expect(shown.body).toMatchObject({
+      arrivalJitterMs: 0,
+      contactReadsPerHour: 120_000,
+      contactReadBurst: 2_000,
+      contactMessagesOrder: 'asc',
+      nativeOptOut: true,
+      optOutRefusalStatus: 400,
+      optOutErrorCode: 'RecipientOptedOut',
+      webhookUrl: null,
+      webhookSecret: '***',
+      webhookAuth: 'hmac',
+      webhookRetries: 3,
+      webhookRetryBackoffMs: 100,
+      webhookTimeoutMs: 5_000,
+      recipientValidation: true,
+      useDfo3Outbound: true,
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.details.map((d) => d.field).sort()).toEqual(
+      [
+        'arrivalJitterMs',
+        'contactMessagesOrder',
+        'nativeOptOut',
+        'optOutErrorCode',
+        'optOutRefusalStatus',
+        'recipientValidation',
+        'useDfo3Outbound',
+      ].sort(),
+    );
+  });
+
+  it('filters the request log by direction to-webhook, and refuses an unknown direction', async () => {
+    const webhookOnly = await sim.control.get<unknown[]>('/sim/requests?direction=to-webhook');
+    const bad = await sim.control.get<{ details: Array<{ field: string }> }>('/sim/requests?direction=toWebhook');
+
+    expect(webhookOnly.status).toBe(200);
+    expect(webhookOnly.body).toEqual([]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.details.map((d) => d.field)).toEqual(['direction']);
+  });
 });
