@@ -186,6 +186,17 @@ export class DispatchRepository {
     return (rowCount ?? 0) > 0;
   }
 
+  /** A claimed row that will not be sent by this run of its job after all (no slot soon, or shutting down): QUEUED
+   * again, waiting for the job's next run, with no attempt counted. */
+  async unclaim(ref: RecipientRef): Promise<boolean> {
+    const { rowCount } = await this.prisma.pool.query(
+      `UPDATE campaign_recipient SET status = 'QUEUED', updated_at = now()
+       WHERE id = $1 AND generation = $2 AND status = ANY($3::"RecipientStatus"[])`,
+      [ref.recipientId, ref.generation, among(recipientAllowedFrom('QUEUED'), 'SENDING')],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
   /** Counts a 429 against the recipient and returns its new total. */
   async noteRateLimited(ref: RecipientRef, error: string): Promise<number> {
     const { rows } = await this.prisma.pool.query<{ count: number }>(

@@ -116,6 +116,11 @@ export class RecipientLedger {
     await this.repository.retryLater(ctx, message);
   }
 
+  /** The job runs again later without having sent (no slot soon, or shutting down): the row waits as QUEUED. */
+  async notNow(ctx: Claimed): Promise<void> {
+    await this.repository.unclaim(ctx);
+  }
+
   /** A 429: counted against the recipient (no attempt spent); returns its total. */
   async rateLimited(ctx: Claimed, target: SendTarget, message: string): Promise<number> {
     this.metrics.rateLimited.inc({ account: target.account.id });

@@ -71,9 +71,11 @@ export class SenderService {
       await this.ledger.sent(ctx, target, sent, content);
       return { kind: 'done', outcome: 'sent' };
     } catch (err) {
-      if (isSlotWaitTooLong(err)) return { kind: 'later', delayMs: err.retryAfterMs };
-      // shutting down: another worker takes the job (the row stays claimed by its generation)
-      if (isShutdownAbort(err)) return { kind: 'later', delayMs: 0 };
+      // No slot soon, or shutting down (another worker takes the job): the row waits for the job's next run.
+      if (isSlotWaitTooLong(err) || isShutdownAbort(err)) {
+        await this.ledger.notNow(ctx);
+        return { kind: 'later', delayMs: isSlotWaitTooLong(err) ? err.retryAfterMs : 0 };
+      }
       // Our own dependencies failed (PostgreSQL, Redis), not CXone: the job is retried as it is, no attempt spent.
       throw err;
     } finally {
