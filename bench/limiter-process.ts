@@ -13,8 +13,10 @@ import { redisOptionsFromUrl } from '@/infra/redis/redis-options';
 const now = (): number => performance.timeOrigin + performance.now();
 
 interface Recorded {
+  /** Local time each caller went ahead (this process's clock). */
   started: number[];
-  slots: number[];
+  /** Each caller's start as the limiter confirmed it, on Redis's clock (what the sliding-window bound is kept on). */
+  confirmed: number[];
 }
 
 async function threadline(
@@ -28,19 +30,19 @@ async function threadline(
   const redis = new IORedis(redisUrl);
   const limiter = new RedisRateLimiter(redis, prefix);
   const started: number[] = [];
-  const slots: number[] = [];
+  const confirmed: number[] = [];
   const until = now() + durationMs;
   const caller = async (): Promise<void> => {
     while (now() < until) {
       const slot = await limiter.acquire(key, { limit });
       if (slot.startsAtMs > until) break;
       started.push(now());
-      slots.push(slot.startsAtMs);
+      confirmed.push(slot.startedAtMs!);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, caller));
   redis.disconnect();
-  return { started, slots };
+  return { started, confirmed };
 }
 
 async function bullmq(
@@ -67,7 +69,7 @@ async function bullmq(
   );
   await sleep(durationMs);
   await worker.close(true);
-  return { started, slots: [] };
+  return { started, confirmed: [] };
 }
 
 async function main(): Promise<void> {

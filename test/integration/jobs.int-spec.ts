@@ -2,8 +2,11 @@ import type { Job } from 'bullmq';
 import { PrismaService } from '@/infra/prisma/prisma.service';
 import { JobName, QueueName } from '@/infra/queue/queue.constants';
 import { QueueService } from '@/infra/queue/queue.service';
+import { QueueKeeper } from '@/infra/queue/queue-keeper';
 import { WorkerManager } from '@/infra/queue/worker-manager';
 import { startTestApp, TestApp } from '@test/helpers/app';
+import { eventually } from '@test/helpers/eventually';
+import { deleteKeys, testRedis } from '@test/helpers/redis';
 
 describe('queues and workers', () => {
   let t: TestApp;
@@ -14,6 +17,13 @@ describe('queues and workers', () => {
 
   it('runs a job through the handler registered for its name (expired idempotency records are purged)', async () => {
     const prisma = t.app.get(PrismaService);
+    const queue = t.app.get(QueueService).staticQueue(QueueName.Housekeeping);
+    // the hourly scheduler's first run (at start-up) is over before the records exist, so only our job can purge
+    await eventually(
+      () => queue.getJobCounts('waiting', 'active', 'completed'),
+      (c) => c.waiting + c.active === 0 && c.completed >= 1,
+      { what: "the scheduler's first purge to finish" },
+    );
     const key = await prisma.apiKey.create({ data: { name: 'k', prefix: 'tl_x', keyHash: 'h1', scopes: ['admin'] } });
     const past = new Date(Date.now() - 1000);
     const future = new Date(Date.now() + 3600_000);
@@ -43,24 +53,58 @@ describe('queues and workers', () => {
     });
     const worker = t.app.get(WorkerManager).worker(QueueName.Housekeeping)!;
 
-    const added = await t.app.get(QueueService).add(JobName.PurgeExpiredIdempotencyRecords, {});
-    const returned = await new Promise((resolve) => {
+    // listening before the job exists, so its completion cannot be missed
+    let addedId: string | undefined;
+    const completed: Array<{ id: string | undefined; returned: unknown }> = [];
+    const returned = new Promise((resolve) => {
       const onCompleted = (job: Job): void => {
-        if (job.id !== added.id) return;
+        completed.push({ id: job.id, returned: job.returnvalue });
+        if (addedId === undefined || job.id !== addedId) return;
         worker.off('completed', onCompleted);
         resolve(job.returnvalue);
       };
       worker.on('completed', onCompleted);
     });
+    addedId = (await t.app.get(QueueService).add(JobName.PurgeExpiredIdempotencyRecords, {})).id;
 
-    // The hourly scheduler's first run may purge it first; either way the handler ran and only the live record is left.
-    expect(returned).toEqual({ deleted: expect.any(Number) as number });
+    expect(await returned).toEqual({ deleted: 1 });
+    expect(completed.map((c) => c.id)).toEqual([addedId]);
     expect((await prisma.idempotencyRecord.findMany()).map((r) => r.key)).toEqual(['new']);
   });
 
   it('schedules periodic jobs when the worker role starts', async () => {
     const schedulers = await t.app.get(QueueService).staticQueue(QueueName.Housekeeping).getJobSchedulers();
     expect(schedulers.map((s) => s.key)).toContain('purge-idempotency-records');
+  });
+
+  it('re-creates a job scheduler that went missing from Redis, from this process alone', async () => {
+    const queue = t.app.get(QueueService).staticQueue(QueueName.Campaigns);
+    await queue.removeJobScheduler('sweep-campaigns');
+    expect(await queue.getJobScheduler('sweep-campaigns')).toBeUndefined();
+
+    await t.app.get(QueueKeeper).check();
+
+    expect(await queue.getJobScheduler('sweep-campaigns')).toMatchObject({ key: 'sweep-campaigns' });
+  });
+
+  it('tells the owners of lost jobs when Redis comes back empty, and only then', async () => {
+    const keeper = t.app.get(QueueKeeper);
+    let resets = 0;
+    const subscription = keeper.resets$.subscribe(() => resets++);
+    try {
+      await keeper.check();
+      expect(resets).toBe(0);
+      // what a restart without persistence leaves: none of our keys, the epoch among them
+      const redis = testRedis();
+      await deleteKeys(redis, t.config.redis.prefix);
+      redis.disconnect();
+      await keeper.check();
+      expect(resets).toBe(1);
+      await keeper.check();
+      expect(resets).toBe(1);
+    } finally {
+      subscription.unsubscribe();
+    }
   });
 });
 

@@ -26,10 +26,11 @@ describe('RedisRateLimiter', () => {
       Array.from({ length: 60 }, () => limiter.acquire('burst', { limit: 20, spacingMs: 0 })),
     );
 
-    const slots = starts.map((s) => s.startsAtMs);
-    expect(maxInSlidingWindow(slots, 1000)).toBe(20);
+    const started = starts.map((s) => s.startedAtMs!);
+    expect(started.filter((t) => typeof t !== 'number')).toEqual([]);
+    expect(maxInSlidingWindow(started, 1000)).toBe(20);
     // With spacing 0 the first 20 start together; the next 20 only once a whole window (plus margin) has passed.
-    const sorted = [...slots].sort((a, b) => a - b);
+    const sorted = [...started].sort((a, b) => a - b);
     expect(sorted[20] - sorted[0]).toBeGreaterThanOrEqual(1000);
   });
 
@@ -50,13 +51,15 @@ describe('RedisRateLimiter', () => {
       procs.map(async (p) => {
         const exit = await p.exited;
         if (exit.code !== 0) throw new Error(`limiter process failed:\n${p.output()}`);
-        return JSON.parse(p.output()) as { slots: number[]; proceeded: number[] };
+        return JSON.parse(p.output()) as { starts: number[]; proceeded: number[] };
       }),
     );
 
-    const slots = outputs.flatMap((o) => o.slots);
-    expect(slots).toHaveLength(100);
-    expect(maxInSlidingWindow(slots, 1000)).toBeLessThanOrEqual(50);
+    // the bound on when callers actually started (confirmed on Redis's clock), not on what they reserved
+    const starts = outputs.flatMap((o) => o.starts);
+    expect(starts.filter((t) => typeof t !== 'number')).toEqual([]);
+    expect(starts).toHaveLength(100);
+    expect(maxInSlidingWindow(starts, 1000)).toBeLessThanOrEqual(50);
   });
 
   it('holds the bound on actual starts even when callers wake late for their slot', async () => {
@@ -86,12 +89,40 @@ describe('RedisRateLimiter', () => {
     const pending = Array.from({ length: 10 }, () =>
       limiter.acquire('reblock', { limit: 20 }).then((slot) => slot.startedAtMs!),
     );
-    await limiter.block('reblock', 300);
+    // longer than all ten slots (50 ms apart): every caller that has not started yet must take a new one after it
+    await limiter.block('reblock', 600);
+    const blockEndsAt = Date.now() + 600; // the limiter's clock is Redis's, on this machine
     const starts = (await Promise.all(pending)).sort((a, b) => a - b);
-    const afterBlock = starts.filter((t) => t >= starts[0] + 250);
+    const afterBlock = starts.filter((t) => t >= blockEndsAt - 20);
+    // most callers' slots fell into the block (an empty list would make the gap check below pass vacuously)
+    expect(afterBlock.length).toBeGreaterThanOrEqual(5);
     const gaps = afterBlock.slice(1).map((t, i) => t - afterBlock[i]);
     // slots 50 ms apart; actual starts wobble by a few ms, a burst would put them together
-    expect(Math.min(...gaps)).toBeGreaterThan(25);
+    expect(gaps.filter((gap) => gap <= 25)).toEqual([]);
+  });
+
+  it('runs the last check again before a slot that replaced one a block voided, and starts nothing it refuses', async () => {
+    const answers: boolean[] = [true, false];
+    const checks: number[] = [];
+    const acquiring = limiter.acquire(
+      'recheck',
+      { limit: 10 },
+      {
+        beforeStart: {
+          leadMs: 0,
+          run: async () => {
+            checks.push(Date.now());
+            // a 429 arrives right after the first check: the slot is void, and the caller must reserve again
+            if (checks.length === 1) await limiter.block('recheck', 200);
+            return answers.shift() ?? true;
+          },
+        },
+      },
+    );
+    expect(await acquiring).toBeNull();
+    expect(checks).toHaveLength(2);
+    // the refused caller gave its slot back
+    expect(await redis.zcard(`${prefix}:ratelimit:recheck:starts`)).toBe(0);
   });
 
   it('reserves nothing and says how long to wait when the next slot is too far away', async () => {
