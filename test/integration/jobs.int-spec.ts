@@ -54,21 +54,21 @@ describe('queues and workers', () => {
     const worker = t.app.get(WorkerManager).worker(QueueName.Housekeeping)!;
 
     // listening before the job exists, so its completion cannot be missed
-    let addedId: string | undefined;
+    const added: { id?: string } = {};
     const completed: Array<{ id: string | undefined; returned: unknown }> = [];
     const returned = new Promise((resolve) => {
       const onCompleted = (job: Job): void => {
         completed.push({ id: job.id, returned: job.returnvalue });
-        if (addedId === undefined || job.id !== addedId) return;
+        if (added.id === undefined || job.id !== added.id) return;
         worker.off('completed', onCompleted);
         resolve(job.returnvalue);
       };
       worker.on('completed', onCompleted);
     });
-    addedId = (await t.app.get(QueueService).add(JobName.PurgeExpiredIdempotencyRecords, {})).id;
+    added.id = (await t.app.get(QueueService).add(JobName.PurgeExpiredIdempotencyRecords, {})).id;
 
     expect(await returned).toEqual({ deleted: 1 });
-    expect(completed.map((c) => c.id)).toEqual([addedId]);
+    expect(completed.map((c) => c.id)).toEqual([added.id]);
     expect((await prisma.idempotencyRecord.findMany()).map((r) => r.key)).toEqual(['new']);
   });
 
