@@ -9,6 +9,7 @@ import { AppConfig } from '@/config';
 import { AppModule } from '@/app.module';
 import { toErrorBody } from '@/infra/http/all-exceptions.filter';
 import { setupDocs } from '@/infra/http/docs';
+import { registerInputChecks } from '@/infra/http/input-check';
 import { LifecycleService } from '@/infra/http/lifecycle.service';
 import { ServiceUnavailableError } from '@/infra/errors/domain-error';
 import { TraceContext } from '@/infra/logging/trace-context';
@@ -53,6 +54,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const fastify = app.getHttpAdapter().getInstance();
   // CSV uploads reach the handler as a stream (parsed row by row, never buffered whole).
   fastify.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
+  registerInputChecks(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     TraceContext.enter({ traceId: request.id });

@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
+import { ValidationFailedError } from '@/infra/errors/domain-error';
+
+/** JSON bodies may nest this deep (the body itself is level 1); anything deeper is refused before it is walked. */
+export const MAX_JSON_DEPTH = 64;
+
+/** UTF-16 halves that are no text at all: UTF-8 cannot encode them, and PostgreSQL's jsonb refuses them. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+export interface InputProblem {
+  /** Where: `name`, `recipients[3].to`, `customFields` (for a property name), or `body`/the parameter for a query. */
+  field: string;
+  problem: string;
+}
+
+/** Why `text` cannot be stored, or null: PostgreSQL refuses NUL (0x00) in text and jsonb. Shared with the CSV reader. */
+export function textProblem(text: string): string | null {
+  if (text.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
+  if (LONE_SURROGATE.test(text)) return 'must be valid Unicode text (it holds a lone surrogate such as \\ud800)';
+  return null;
+}
+
+/**
+ * The first thing in a parsed JSON value that no handler should see: a string or property name with a NUL or a lone
+ * surrogate, or nesting deeper than `maxDepth`. Walks with an explicit stack, so any depth is checked without
+ * recursion (10,000 levels would overflow the call stack of a recursive walk, and of class-transformer).
+ */
+export function findJsonProblem(root: unknown, rootField: string, maxDepth = MAX_JSON_DEPTH): InputProblem | null {
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: '', depth: 1 }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { value, path, depth } = next;
+    if (typeof value === 'string') {
+      const problem = textProblem(value);
+      if (problem) return { field: path || rootField, problem };
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > maxDepth) {
+      return { field: path || rootField, problem: `is nested more than ${maxDepth} levels deep` };
+    }
+    const children: Array<{ value: unknown; path: string; depth: number }> = [];
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => children.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 }));
+    } else {
+      for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+        const keyProblem = textProblem(key);
+        if (keyProblem) return { field: path || rootField, problem: `has a property name that ${keyProblem}` };
+        children.push({ value: item, path: path ? `${path}.${key}` : key, depth: depth + 1 });
+      }
+    }
+    // Reversed, so problems are reported in document order.
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return null;
+}
+
+/** The message of the 400 for a problem in the body (`name must …`) or the query (`query parameter cursor must …`). */
+function toError(problem: InputProblem, where: 'body' | 'query'): ValidationFailedError {
+  const subject = where === 'query' && problem.field !== 'query' ? `query parameter ${problem.field}` : problem.field;
+  const message =
+    problem.problem.startsWith('is nested') && where === 'body'
+      ? `the JSON body is nested more than ${MAX_JSON_DEPTH} levels deep (at ${problem.field})`
+      : `${subject} ${problem.problem}`;
+  return new ValidationFailedError(message, [{ field: problem.field, problems: [`${subject} ${problem.problem}`] }]);
+}
+
+/**
+ * One check of every parsed request input, before validation and handlers see it: the query string and JSON (or
+ * text) bodies. Streamed bodies (CSV uploads) are checked by their reader, row by row.
+ */
+export function registerInputChecks(fastify: FastifyInstance): void {
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const query = findJsonProblem(request.query, 'query');
+    if (query) return done(toError(query, 'query'));
+    const body: unknown = request.body;
+    if (body !== undefined && !(body instanceof Readable) && !Buffer.isBuffer(body)) {
+      const problem = findJsonProblem(body, 'body');
+      if (problem) return done(toError(problem, 'body'));
+    }
+    done();
+  });
+}

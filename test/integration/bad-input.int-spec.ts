@@ -1,0 +1,168 @@
+import { PrismaService } from '@/infra/prisma/prisma.service';
+import { Channel, phones, registerChannel } from '@test/factories/campaigns';
+import { startTestApp, TestApp } from '@test/helpers/app';
+import type { HttpClient, HttpResponse } from '@test/helpers/http';
+
+interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  details?: Array<{ field: string; problems: string[] }>;
+  requestId: string;
+}
+
+/** The answer is a 4xx in the one error shape, with the request id of the X-Request-Id header. */
+function expectClientError(res: HttpResponse, status = 400): ErrorBody {
+  const body = res.body as ErrorBody;
+  const seen = `${res.status} ${res.text.slice(0, 500)}`;
+  expect({ seen, status: res.status }).toEqual({ seen, status });
+  expect(body).toEqual({
+    statusCode: status,
+    error: expect.any(String) as string,
+    message: expect.any(String) as string,
+    ...(body.details !== undefined ? { details: body.details } : {}),
+    requestId: res.headers.get('x-request-id'),
+  });
+  return body;
+}
+
+/** The fields a 400 names in its details. */
+const fieldsOf = (body: ErrorBody): string[] => (body.details ?? []).map((d) => d.field);
+
+/** JSON text with the given strings kept as escapes (JSON.stringify writes \u0000 and lone surrogates that way). */
+const json = (value: unknown): string => JSON.stringify(value);
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+describe('bad input answers a 4xx in the one error shape', () => {
+  let t: TestApp;
+  let admin: HttpClient;
+  let sms: Channel;
+  let whatsapp: Channel;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await t.clientWithScopes('admin');
+    sms = await registerChannel(admin, 'sms_bad_input');
+    whatsapp = await registerChannel(admin, 'wa_bad_input', 'WHATSAPP');
+  });
+  afterAll(() => t.close());
+
+  describe('NUL characters (PostgreSQL cannot store them)', () => {
+    it('refuses a NUL in a stored string, naming the field', async () => {
+      const res = await admin.post(
+        '/api/v1/channels',
+        json({ cxoneChannelId: 'x1', kind: 'SMS', name: 'a\u0000b' }),
+        JSON_HEADERS,
+      );
+      const body = expectClientError(res);
+      expect(fieldsOf(body)).toEqual(['name']);
+      expect(body.message).toContain('NUL');
+    });
+
+    it('refuses a NUL in JSON-stored content and in a property name, naming where it is', async () => {
+      const text = await admin.post(
+        '/api/v1/campaigns',
+        json({ name: 'n', channelId: sms.id, content: { type: 'TEXT', text: 'hi\u0000' } }),
+        JSON_HEADERS,
+      );
+      expect(fieldsOf(expectClientError(text))).toEqual(['content.text']);
+
+      const key = await admin.post(
+        '/api/v1/campaigns',
+        json({ name: 'n', channelId: sms.id, content: { type: 'TEXT', text: 'hi' }, customFields: { 'a\u0000': 'x' } }),
+        JSON_HEADERS,
+      );
+      expect(fieldsOf(expectClientError(key))).toEqual(['customFields']);
+
+      const recipient = await admin.post(
+        '/api/v1/campaigns',
+        json({
+          name: 'n',
+          channelId: sms.id,
+          content: { type: 'TEXT', text: 'hi' },
+          recipients: [{ to: phones(1)[0] }, { to: 'x', name: '\u0000' }],
+        }),
+        JSON_HEADERS,
+      );
+      expect(fieldsOf(expectClientError(recipient))).toEqual(['recipients[1].name']);
+    });
+
+    it('refuses a NUL in a query parameter, naming it', async () => {
+      const res = await admin.get(`/api/v1/opt-outs?channelId=${sms.id}&cursor=a%00b`);
+      const body = expectClientError(res);
+      expect(fieldsOf(body)).toEqual(['cursor']);
+      expect(body.message).toContain('query parameter cursor');
+    });
+  });
+
+  describe('lone surrogates (not text: UTF-8 cannot carry them)', () => {
+    it('refuses them in JSON-stored content, template parameters and recipient parameter names', async () => {
+      const content = await admin.post(
+        '/api/v1/campaigns',
+        json({ name: 'n', channelId: sms.id, content: { type: 'TEXT', text: 'a\ud800b' } }),
+        JSON_HEADERS,
+      );
+      expect(fieldsOf(expectClientError(content))).toEqual(['content.text']);
+
+      const parameterKey = await admin.post(
+        '/api/v1/campaigns',
+        json({
+          name: 'n',
+          channelId: whatsapp.id,
+          content: { type: 'TEMPLATE', template: { name: 't', language: 'en', parameters: { 'a\udc00': 'x' } } },
+        }),
+        JSON_HEADERS,
+      );
+      expect(fieldsOf(expectClientError(parameterKey))).toEqual(['content.template.parameters']);
+
+      const recipientKey = await admin.post(
+        '/api/v1/messages',
+        json({
+          channelId: sms.id,
+          to: phones(1)[0],
+          content: { type: 'TEXT', text: 'x' },
+          customFields: { k: 'v\ud83d' },
+        }),
+        JSON_HEADERS,
+      );
+      expect(fieldsOf(expectClientError(recipientKey))).toEqual(['customFields.k']);
+    });
+
+    it('refuses them in plain text columns too, instead of storing U+FFFD', async () => {
+      const res = await admin.post(
+        '/api/v1/channels',
+        json({ cxoneChannelId: 'x2', kind: 'SMS', name: 'a\ud800b' }),
+        JSON_HEADERS,
+      );
+      expect(fieldsOf(expectClientError(res))).toEqual(['name']);
+      const stored = await t.app.get(PrismaService).channel.findMany({ where: { cxoneChannelId: 'x2' } });
+      expect(stored).toEqual([]);
+    });
+  });
+
+  describe('deep nesting', () => {
+    it('answers 400 for JSON nested 10,000 deep (no stack overflow), and for 65 levels', async () => {
+      for (const depth of [10_000, 65]) {
+        const res = await admin.post(
+          '/api/v1/campaigns',
+          `{"name":"n","content":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`,
+          JSON_HEADERS,
+        );
+        expect(expectClientError(res).message).toContain('nested more than 64 levels');
+      }
+    });
+
+    it('still accepts 64 levels where free-form JSON is allowed', async () => {
+      let content: unknown = 'leaf';
+      for (let i = 0; i < 63; i++) content = { n: content }; // 63 objects under the body: 64 levels
+      const res = await admin.post('/api/v1/templates', {
+        channelId: whatsapp.id,
+        name: 'deep',
+        language: 'en',
+        parameters: [],
+        content,
+      });
+      expect(res.status).toBe(201);
+    });
+  });
+});
