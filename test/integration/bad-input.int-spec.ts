@@ -165,4 +165,23 @@ describe('bad input answers a 4xx in the one error shape', () => {
       expect(res.status).toBe(201);
     });
   });
+
+  describe('null in PATCH fields', () => {
+    it.each([{ name: null }, { isActive: null }])('refuses %j for a channel', async (change) => {
+      const res = await admin.patch(`/api/v1/channels/${sms.id}`, change);
+      expect(fieldsOf(expectClientError(res))).toEqual(Object.keys(change));
+      expect((await admin.get(`/api/v1/channels/${sms.id}`)).body).toMatchObject({
+        name: 'SMS sms_bad_input',
+        isActive: true,
+      });
+    });
+
+    it.each([{ rateLimitPerSecond: null }, { clientSecret: null }, { accessKeySecret: null }])(
+      'refuses %j for an account',
+      async (change) => {
+        const res = await admin.patch(`/api/v1/accounts/${sms.accountId}`, change);
+        expect(fieldsOf(expectClientError(res))).toEqual(Object.keys(change));
+      },
+    );
+  });
 });

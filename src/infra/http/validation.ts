@@ -1,4 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidateIf, ValidationOptions } from 'class-validator';
 import { ValidationFailedError } from '@/infra/errors/domain-error';
 
 export interface FieldProblem {
@@ -36,4 +37,13 @@ export function createValidationPipe(): ValidationPipe {
       return new ValidationFailedError(message, fields);
     },
   });
+}
+
+/**
+ * The property may be left out; when it is given, every other validator applies, so `null` is refused like any other
+ * wrong value. class-validator's @IsOptional() skips the validators for null as well, which let `{"name": null}` reach
+ * the database. Use @IsOptional() only where null has a documented meaning (the lint rule asks for a reason).
+ */
+export function IsOmittable(options?: ValidationOptions): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined, options);
 }

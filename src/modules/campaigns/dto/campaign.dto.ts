@@ -7,7 +7,6 @@ import {
   IsDateString,
   IsIn,
   IsInt,
-  IsOptional,
   IsString,
   IsUUID,
   Length,
@@ -15,6 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsOmittable } from '@/infra/http/validation';
 import { ContentDto } from './content.dto';
 import { IsCustomFields } from './validators';
 
@@ -72,22 +72,22 @@ export class CreateCampaignDto {
     example: { alert_type: 'flight_cancellation' },
     description: 'Set on each CXone contact, so routing can send replies to the right skill',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsCustomFields()
   customFields?: Record<string, string>;
 
   @ApiPropertyOptional({ example: '2026-11-21T18:00:00Z', description: 'Start sending at this time (else on /start)' })
-  @IsOptional()
+  @IsOmittable()
   @IsDateString({ strict: true })
   scheduledAt?: string;
 
   @ApiPropertyOptional({ default: false, description: 'Start sending as soon as the campaign is accepted' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   start?: boolean;
 
   @ApiPropertyOptional({ type: [RecipientInput], description: `Up to ${MAX_INLINE_RECIPIENTS}; or upload CSV later` })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(MAX_INLINE_RECIPIENTS)
   recipients?: unknown[];
@@ -104,7 +104,7 @@ export class SendMessageDto {
   to!: string;
 
   @ApiPropertyOptional({ example: 'Ana Lima' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 200)
   name?: string;
@@ -115,7 +115,7 @@ export class SendMessageDto {
   content!: ContentDto;
 
   @ApiPropertyOptional({ example: { alert_type: 'fraud_alert' } })
-  @IsOptional()
+  @IsOmittable()
   @IsCustomFields()
   customFields?: Record<string, string>;
 }
@@ -171,12 +171,12 @@ export class CampaignResponse {
 
 export class ListCampaignsQuery {
   @ApiPropertyOptional({ enum: CAMPAIGN_STATUSES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(CAMPAIGN_STATUSES)
   status?: (typeof CAMPAIGN_STATUSES)[number];
 
   @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -184,7 +184,7 @@ export class ListCampaignsQuery {
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   cursor?: string;
 }
@@ -196,12 +196,12 @@ export class CampaignPage {
 
 export class ListRecipientsQuery {
   @ApiPropertyOptional({ enum: RECIPIENT_STATUSES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(RECIPIENT_STATUSES)
   status?: (typeof RECIPIENT_STATUSES)[number];
 
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -209,7 +209,7 @@ export class ListRecipientsQuery {
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID()
   cursor?: string;
 }
