@@ -1,5 +1,5 @@
 import { PrismaService } from '@/infra/prisma/prisma.service';
-import { Channel, phones, registerChannel } from '@test/factories/campaigns';
+import { Channel, createCampaign, phones, registerChannel } from '@test/factories/campaigns';
 import { startTestApp, TestApp } from '@test/helpers/app';
 import type { HttpClient, HttpResponse } from '@test/helpers/http';
 
@@ -166,6 +166,17 @@ describe('bad input answers a 4xx in the one error shape', () => {
     });
   });
 
+  it('answers 400 when a campaign or a message has no content, or content that is not an object', async () => {
+    const campaign = await admin.post('/api/v1/campaigns', { name: 'n', channelId: sms.id });
+    expect(fieldsOf(expectClientError(campaign))).toContain('content');
+    const message = await admin.post('/api/v1/messages', { channelId: sms.id, to: phones(1)[0] });
+    expect(fieldsOf(expectClientError(message))).toContain('content');
+    for (const content of [null, [], 'TEXT', { type: 'TEMPLATE', template: [] }]) {
+      const res = await admin.post('/api/v1/messages', { channelId: whatsapp.id, to: phones(1)[0], content });
+      expect(fieldsOf(expectClientError(res))[0]).toMatch(/^content/);
+    }
+  });
+
   describe('null in PATCH fields', () => {
     it.each([{ name: null }, { isActive: null }])('refuses %j for a channel', async (change) => {
       const res = await admin.patch(`/api/v1/channels/${sms.id}`, change);
@@ -183,5 +194,12 @@ describe('bad input answers a 4xx in the one error shape', () => {
         expect(fieldsOf(expectClientError(res))).toEqual(Object.keys(change));
       },
     );
+  });
+
+  it('answers 400 for a cursor that is not a UUID', async () => {
+    expect(fieldsOf(expectClientError(await admin.get('/api/v1/campaigns?cursor=abc')))).toEqual(['cursor']);
+    const campaign = await createCampaign(admin, { channelId: sms.id });
+    const recipients = await admin.get(`/api/v1/campaigns/${campaign.id}/recipients?cursor=abc`);
+    expect(fieldsOf(expectClientError(recipients))).toEqual(['cursor']);
   });
 });

@@ -5,8 +5,10 @@ import {
   IsArray,
   IsBoolean,
   IsDateString,
+  IsDefined,
   IsIn,
   IsInt,
+  IsObject,
   IsString,
   IsUUID,
   Length,
@@ -64,6 +66,8 @@ export class CreateCampaignDto {
   channelId!: string;
 
   @ApiProperty({ type: ContentDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ContentDto)
   content!: ContentDto;
@@ -110,6 +114,8 @@ export class SendMessageDto {
   name?: string;
 
   @ApiProperty({ type: ContentDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ContentDto)
   content!: ContentDto;
@@ -183,9 +189,9 @@ export class ListCampaignsQuery {
   @Max(200)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'nextCursor of the previous page' })
   @IsOmittable()
-  @IsString()
+  @IsUUID()
   cursor?: string;
 }
 
@@ -208,7 +214,7 @@ export class ListRecipientsQuery {
   @Max(1000)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'nextCursor of the previous page' })
   @IsOmittable()
   @IsUUID()
   cursor?: string;

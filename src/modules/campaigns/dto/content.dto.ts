@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsObject, IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
 import { IsOmittable } from '@/infra/http/validation';
 import type { ProactiveContent } from '@/integrations/cxone/content';
 import { IsTemplateParameters } from './validators';
@@ -40,6 +40,7 @@ export class ContentDto {
   @ApiPropertyOptional({ type: TemplateRefDto, description: 'An approved WhatsApp template (WHATSAPP channels)' })
   @ValidateIf((o: ContentDto) => o.type === 'TEMPLATE')
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => TemplateRefDto)
   template?: TemplateRefDto;

@@ -33,9 +33,10 @@ export class ListOptOutsQuery {
   @Max(1000)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page (an address)' })
   @IsOmittable()
   @IsString()
+  @Length(1, 255)
   cursor?: string;
 }
 
