@@ -202,4 +202,42 @@ describe('bad input answers a 4xx in the one error shape', () => {
     const recipients = await admin.get(`/api/v1/campaigns/${campaign.id}/recipients?cursor=abc`);
     expect(fieldsOf(expectClientError(recipients))).toEqual(['cursor']);
   });
+
+  it('records eight concurrent opt-outs of a new address: all succeed, one contact', async () => {
+    const address = phones(1)[0];
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        admin.post('/api/v1/opt-outs', { channelId: sms.id, address, reason: `try ${i}` }),
+      ),
+    );
+    expect(answers.map((a) => `${a.status} ${a.text.slice(0, 200)}`)).toEqual(
+      answers.map(() => `200 ${json({ channelId: sms.id, address, optedOut: true })}`),
+    );
+    const prisma = t.app.get(PrismaService);
+    const contacts = await prisma.contact.findMany({ where: { channelId: sms.id, address } });
+    expect(contacts).toHaveLength(1);
+    expect(contacts[0].optedOut).toBe(true);
+    expect(await prisma.consentEvent.count({ where: { contactId: contacts[0].id } })).toBe(8);
+  });
+
+  it('keeps the cached opt-out flag equal to the latest ledger event under concurrent opt-outs and opt-ins', async () => {
+    const address = phones(1)[0];
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        admin.post(`/api/v1/${i % 2 ? 'opt-ins' : 'opt-outs'}`, { channelId: sms.id, address }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    const prisma = t.app.get(PrismaService);
+    const [contact, ...others] = await prisma.contact.findMany({ where: { channelId: sms.id, address } });
+    expect(others).toEqual([]);
+    const latest = await prisma.consentEvent.findFirst({
+      where: { contactId: contact.id },
+      orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
+    });
+    expect({ optedOut: contact.optedOut, latest: latest?.kind }).toEqual({
+      optedOut: latest?.kind === 'OPT_OUT',
+      latest: latest?.kind,
+    });
+  });
 });

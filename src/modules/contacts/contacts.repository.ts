@@ -36,6 +36,9 @@ export class ContactsRepository {
   /**
    * Appends a consent event and updates the contact's cached opt-out flag from the latest event, in one
    * transaction. An event with an `externalRef` already recorded for the contact is ignored (replays are harmless).
+   * The contact is created or locked by one INSERT … ON CONFLICT: concurrent changes for an address never seen before
+   * all succeed on one row (Prisma's upsert reads then inserts, so all but one hit the unique key), and changes for
+   * one contact take turns, so each sets the flag from a ledger that includes the others' events.
    */
   recordConsent(event: {
     channelId: string;
@@ -47,12 +50,11 @@ export class ContactsRepository {
     occurredAt?: Date;
   }): Promise<ContactState> {
     return this.prisma.$transaction(async (tx) => {
-      const contact = await tx.contact.upsert({
-        where: { channelId_address: { channelId: event.channelId, address: event.address } },
-        create: { channelId: event.channelId, address: event.address },
-        update: {},
-        select: { id: true },
-      });
+      const [contact] = await tx.$queryRaw<Array<{ id: string }>>`
+        INSERT INTO contact (id, channel_id, address, created_at, updated_at)
+        VALUES (gen_random_uuid(), ${event.channelId}::uuid, ${event.address}, now(), now())
+        ON CONFLICT (channel_id, address) DO UPDATE SET updated_at = now()
+        RETURNING id`;
       await tx.consentEvent.createMany({
         data: [
           {
