@@ -32,6 +32,7 @@ const fieldsOf = (body: ErrorBody): string[] => (body.details ?? []).map((d) => 
 /** JSON text with the given strings kept as escapes (JSON.stringify writes \u0000 and lone surrogates that way). */
 const json = (value: unknown): string => JSON.stringify(value);
 const JSON_HEADERS = { 'content-type': 'application/json' };
+const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
 describe('bad input answers a 4xx in the one error shape', () => {
   let t: TestApp;
@@ -239,5 +240,17 @@ describe('bad input answers a 4xx in the one error shape', () => {
       optedOut: latest?.kind === 'OPT_OUT',
       latest: latest?.kind,
     });
+  });
+
+  it('answers 404 JSON, never an SSE error event, for the progress of an unknown campaign', async () => {
+    const seen: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await admin.get(`/api/v1/campaigns/${UNKNOWN_ID}/progress`);
+      seen.push(`${res.status} ${res.headers.get('content-type')}`);
+      if (res.status === 404) expectClientError(res, 404);
+      const malformed = await admin.get('/api/v1/campaigns/not-a-uuid/progress');
+      seen.push(`${malformed.status} ${malformed.headers.get('content-type')}`);
+    }
+    expect(seen).toEqual(seen.map((_, i) => `${i % 2 ? 400 : 404} application/json; charset=utf-8`));
   });
 });

@@ -1,4 +1,17 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Sse } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Sse,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -14,6 +27,7 @@ import { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { ValidationFailedError } from '@/infra/errors/domain-error';
 import { RequireScopes } from '@/modules/auth/auth.decorators';
+import { CampaignExistsGuard } from './campaign-exists.guard';
 import { CampaignsService } from './campaigns.service';
 import {
   CampaignPage,
@@ -157,13 +171,11 @@ export class CampaignsController {
 
   @Sse(':id/progress')
   @RequireScopes('campaigns:read')
+  @UseGuards(CampaignExistsGuard) // 404 before the stream starts
   @ApiOperation({
     summary: 'Live progress (Server-Sent Events): a `progress` event every second until the campaign ends',
   })
-  async events(
-    @Param('id', new ParseUUIDPipe()) id: string,
-  ): Promise<Observable<{ type: string; data: CampaignResponse }>> {
-    await this.campaigns.get(id); // 404 before the stream starts
+  events(@Param('id', new ParseUUIDPipe()) id: string): Observable<{ type: string; data: CampaignResponse }> {
     return this.progress.stream(id);
   }
 }
