@@ -9,6 +9,7 @@ import { AppConfig } from '@/config';
 import { AppModule } from '@/app.module';
 import { toErrorBody } from '@/infra/http/all-exceptions.filter';
 import { setupDocs } from '@/infra/http/docs';
+import { answerClientError, answerFrameworkError, MAX_PARAM_LENGTH } from '@/infra/http/framework-errors';
 import { registerInputChecks } from '@/infra/http/input-check';
 import { LifecycleService } from '@/infra/http/lifecycle.service';
 import { ServiceUnavailableError } from '@/infra/errors/domain-error';
@@ -29,6 +30,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     trustProxy: config.app.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
+    maxParamLength: MAX_PARAM_LENGTH,
+    // Errors raised before any route or Nest filter runs get the one error shape too.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     // A caller's X-Request-Id is kept (when sane) so logs can be joined across systems; else a new UUID.
     genReqId: (req: IncomingMessage) => {
       const incoming = req.headers['x-request-id'];

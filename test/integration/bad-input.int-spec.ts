@@ -1,7 +1,9 @@
+import { STATUS_CODES } from 'node:http';
 import { PrismaService } from '@/infra/prisma/prisma.service';
 import { Channel, createCampaign, phones, registerChannel } from '@test/factories/campaigns';
 import { startTestApp, TestApp } from '@test/helpers/app';
 import type { HttpClient, HttpResponse } from '@test/helpers/http';
+import { RawConnection } from '@test/helpers/raw-http';
 
 interface ErrorBody {
   statusCode: number;
@@ -252,5 +254,43 @@ describe('bad input answers a 4xx in the one error shape', () => {
       seen.push(`${malformed.status} ${malformed.headers.get('content-type')}`);
     }
     expect(seen).toEqual(seen.map((_, i) => `${i % 2 ? 400 : 404} application/json; charset=utf-8`));
+  });
+
+  describe("errors raised by Fastify's router", () => {
+    it.each([
+      ['a malformed percent-encoding', '/api/v1/campaigns/%ZZ', 400],
+      ['a path parameter over 100 characters', `/api/v1/campaigns/${'a'.repeat(200)}`, 414],
+    ])('answer %s in the one shape with a request id', async (_what, path, status) => {
+      const res = await admin.get(path);
+      const body = expectClientError(res, status);
+      expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.text).not.toContain('FST_ERR');
+      expect(res.text).not.toContain('aaaaaaaaaa');
+    });
+
+    it.each([
+      ['headers over 16 KB', `GET /api/v1/campaigns HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`, 431],
+      ['a header line without a colon', 'GET /api/v1/campaigns HTTP/1.1\r\nHost x\r\n\r\n', 400],
+    ])(
+      'answers a request the HTTP parser refuses (%s) in the one shape, and closes',
+      async (_what, request, status) => {
+        const connection = await RawConnection.open(t.http.baseUrl);
+        try {
+          connection.write(request);
+          const res = await connection.nextResponse();
+          expect(res?.status).toBe(status);
+          expect(JSON.parse(res?.body ?? '')).toEqual({
+            statusCode: status,
+            error: STATUS_CODES[status],
+            message: expect.any(String) as string,
+            requestId: res?.headers['x-request-id'],
+          });
+          expect(res?.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+          expect(await connection.nextResponse()).toBeNull();
+        } finally {
+          connection.close();
+        }
+      },
+    );
   });
 });

@@ -39,6 +39,11 @@ export class ConflictError extends DomainError {
   readonly status = 409;
 }
 
+/** A part of the URL is longer than the router accepts (414). */
+export class UriTooLongError extends DomainError {
+  readonly status = 414;
+}
+
 /** Well-formed but unacceptable (422), e.g. an Idempotency-Key reused with a different body. */
 export class UnprocessableError extends DomainError {
   readonly status = 422;
