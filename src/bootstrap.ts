@@ -11,6 +11,7 @@ import { toErrorBody } from '@/infra/http/all-exceptions.filter';
 import { setupDocs } from '@/infra/http/docs';
 import { answerClientError, answerFrameworkError, MAX_PARAM_LENGTH } from '@/infra/http/framework-errors';
 import { registerInputChecks } from '@/infra/http/input-check';
+import { registerUnreadBodyRelease } from '@/infra/http/unread-body';
 import { LifecycleService } from '@/infra/http/lifecycle.service';
 import { ServiceUnavailableError } from '@/infra/errors/domain-error';
 import { TraceContext } from '@/infra/logging/trace-context';
@@ -60,6 +61,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // CSV uploads reach the handler as a stream (parsed row by row, never buffered whole).
   fastify.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
   registerInputChecks(fastify);
+  registerUnreadBodyRelease(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     TraceContext.enter({ traceId: request.id });

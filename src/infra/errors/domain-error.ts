@@ -39,6 +39,11 @@ export class ConflictError extends DomainError {
   readonly status = 409;
 }
 
+/** The body is larger than the route accepts (413), e.g. a CSV upload over its byte cap. */
+export class PayloadTooLargeError extends DomainError {
+  readonly status = 413;
+}
+
 /** A part of the URL is longer than the router accepts (414). */
 export class UriTooLongError extends DomainError {
   readonly status = 414;

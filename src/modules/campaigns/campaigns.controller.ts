@@ -39,6 +39,7 @@ import {
   RetryFailedResponse,
 } from './dto/campaign.dto';
 import { ProgressStream } from './progress.stream';
+import { checkDeclaredCsvSize } from './recipients-csv';
 import { rejectedRowsCsv } from './rejected-rows.csv';
 
 @ApiTags('Campaigns')
@@ -83,7 +84,8 @@ export class CampaignsController {
   @HttpCode(202)
   @RequireScopes('campaigns:write')
   @ApiOperation({
-    summary: 'Add recipients: a CSV upload (text/csv, streamed, up to 100,000 rows) or JSON {recipients: [...]}',
+    summary:
+      'Add recipients: a CSV upload (text/csv, streamed, up to 100,000 rows and 20 MiB) or JSON {recipients: [...]}',
     description: 'CSV columns: to (or phone), name, param.<name> (template parameters), field.<ident> (custom fields).',
   })
   @ApiConsumes('text/csv', 'application/json')
@@ -96,7 +98,10 @@ export class CampaignsController {
     @Req() request: FastifyRequest,
   ): Promise<CampaignResponse> {
     const body = request.body;
-    if (body instanceof Readable) return this.campaigns.addRecipients(id, { csv: body });
+    if (body instanceof Readable) {
+      checkDeclaredCsvSize(request.headers['content-length']);
+      return this.campaigns.addRecipients(id, { csv: body });
+    }
     const recipients = (body as { recipients?: unknown } | undefined)?.recipients;
     if (!Array.isArray(recipients)) {
       throw new ValidationFailedError('send text/csv, or application/json with a "recipients" array', [
