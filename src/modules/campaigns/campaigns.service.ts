@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setImmediate as turn } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { ConflictError, NotFoundError, ValidationFailedError } from '@/infra/errors/domain-error';
 import { keysetPage } from '@/infra/http/pagination';
@@ -28,7 +29,7 @@ import { DispatchService } from './dispatch.service';
 import { threadExternalId } from './external-ids';
 import { ProgressService } from './progress.service';
 import { readRecipientsCsv } from './recipients-csv';
-import { RecipientIntake, RejectedRow } from './recipient-intake';
+import { RecipientIntake, RejectedRow, ROWS_PER_YIELD } from './recipient-intake';
 
 /** Campaign statuses that still accept more recipients. */
 const ACCEPTING_RECIPIENTS: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED'];
@@ -74,7 +75,7 @@ export class CampaignsService {
       requiredParameters,
       toStringRecord(dto.content.template?.parameters),
     );
-    (dto.recipients ?? []).forEach((row, i) => intake.add(row, i + 1));
+    await intake.addAll(dto.recipients ?? []);
     const { rows, optedOut, outsideWindow } = await this.preflight(channel, dto.content.type, intake);
 
     const id = randomUUID();
@@ -119,7 +120,7 @@ export class CampaignsService {
     if ('csv' in source) {
       await readRecipientsCsv(source.csv, (row, n) => intake.add(row, n));
     } else {
-      source.json.forEach((row, i) => intake.add(row, i + 1));
+      await intake.addAll(source.json);
     }
     const { rows, optedOut, outsideWindow } = await this.preflight(channel, content.type, intake);
     const inserted = await this.repository.appendRecipients(id, ACCEPTING_RECIPIENTS, rows, intake.rejected);
@@ -296,17 +297,19 @@ export class CampaignsService {
     const windowOpen = needsWindow ? await this.contacts.windowOpen(channel.id, addresses) : null;
     let skippedOptOut = 0;
     let skippedWindow = 0;
-    const rows = intake.accepted.map((r): RecipientToInsert => {
+    const rows: RecipientToInsert[] = [];
+    for (const r of intake.accepted) {
+      if (rows.length > 0 && rows.length % ROWS_PER_YIELD === 0) await turn(); // see ROWS_PER_YIELD
       if (optedOut.has(r.address)) {
         skippedOptOut++;
-        return { ...r, status: 'SKIPPED_OPTED_OUT' };
-      }
-      if (windowOpen && !windowOpen.has(r.address)) {
+        rows.push({ ...r, status: 'SKIPPED_OPTED_OUT' });
+      } else if (windowOpen && !windowOpen.has(r.address)) {
         skippedWindow++;
-        return { ...r, status: 'SKIPPED_WINDOW' };
+        rows.push({ ...r, status: 'SKIPPED_WINDOW' });
+      } else {
+        rows.push({ ...r, status: 'PENDING' });
       }
-      return { ...r, status: 'PENDING' };
-    });
+    }
     return { rows, optedOut: skippedOptOut, outsideWindow: skippedWindow };
   }
 

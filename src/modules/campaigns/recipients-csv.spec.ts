@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
 import { PayloadTooLargeError, ValidationFailedError } from '@/infra/errors/domain-error';
+import { largestStepBetweenTurns } from '@test/helpers/event-loop';
+import { ROWS_PER_YIELD } from './recipient-intake';
 import { MAX_CSV_BYTES, readRecipientsCsv } from './recipients-csv';
 
 async function read(chunks: Array<string | Buffer>): Promise<unknown[]> {
@@ -55,5 +57,17 @@ describe('readRecipientsCsv', () => {
     const err = await failure([`to,name\n+12025550143,${'n'.repeat(1_000_000)}\n`]);
     expect(err).toBeInstanceOf(ValidationFailedError);
     expect((err as Error).message).toContain('could not be read');
+  });
+
+  it(`gives the event loop a turn at least every ${ROWS_PER_YIELD} rows`, async () => {
+    let csv = 'to,name\n';
+    for (let i = 0; i < 5000; i++) csv += `+1202${String(3000000 + i)},Name ${i}\n`;
+    let rows = 0;
+    const largest = await largestStepBetweenTurns(
+      () => rows,
+      () => readRecipientsCsv(Readable.from([Buffer.from(csv)]), () => rows++),
+    );
+    expect(rows).toBe(5000);
+    expect(largest).toBeLessThanOrEqual(ROWS_PER_YIELD);
   });
 });

@@ -1,7 +1,9 @@
 import { parse } from 'csv-parse';
 import { Readable, Transform, TransformCallback } from 'node:stream';
+import { setImmediate as turn } from 'node:timers/promises';
 import { PayloadTooLargeError, ValidationFailedError } from '@/infra/errors/domain-error';
 import { textProblem } from '@/infra/http/input-check';
+import { ROWS_PER_YIELD } from './recipient-intake';
 
 export const MAX_CSV_ROWS = 100_000;
 /** 20 MiB: 100,000 rows of 200 bytes each, twice over. Larger uploads are refused with a 413. */
@@ -19,7 +21,7 @@ type Column = { kind: 'to' } | { kind: 'name' } | { kind: 'parameter'; key: stri
  * Calls `onRow` with each row as a recipient object (row numbers count data rows from 1); rows with the wrong number
  * of cells are passed as text, so intake rejects them with their row number. Throws ValidationFailedError for a bad
  * header, too many rows, text that is not UTF-8, a NUL in a field or malformed CSV, and PayloadTooLargeError past
- * MAX_CSV_BYTES.
+ * MAX_CSV_BYTES. The event loop gets a turn every ROWS_PER_YIELD rows, so a large upload does not stall the process.
  *
  * The request stream is never destroyed here (that would take the connection, and the answer, with it): on an error it
  * is unpiped, and the HTTP layer drains or closes what the client has not finished sending.
@@ -63,6 +65,7 @@ export async function readRecipientsCsv(
           : `${record.join(',')} (expected ${columns.length} cells)`,
         rowNumber,
       );
+      if (rowNumber % ROWS_PER_YIELD === 0) await turn();
     }
   } catch (err) {
     if (err instanceof ValidationFailedError || err instanceof PayloadTooLargeError) throw err;
