@@ -5,7 +5,9 @@ import { ValidationFailedError } from '@/infra/errors/domain-error';
 /** JSON bodies may nest this deep (the body itself is level 1); anything deeper is refused before it is walked. */
 export const MAX_JSON_DEPTH = 64;
 
-/** UTF-16 halves that are no text at all: UTF-8 cannot encode them, and PostgreSQL's jsonb refuses them. */
+/** Characters no stored text may hold: NUL (PostgreSQL refuses 0x00 in text and jsonb) and lone UTF-16 surrogates. */
+// eslint-disable-next-line no-control-regex -- NUL is what it looks for
+const UNSTORABLE = /[\u0000\p{Cs}]/u;
 const LONE_SURROGATE = /\p{Cs}/u;
 
 export interface InputProblem {
@@ -14,8 +16,13 @@ export interface InputProblem {
   problem: string;
 }
 
-/** Why `text` cannot be stored, or null: PostgreSQL refuses NUL (0x00) in text and jsonb. Shared with the CSV reader. */
+/**
+ * Why `text` cannot be stored, or null: PostgreSQL refuses NUL (0x00) in text and jsonb, and lone surrogates are no
+ * text at all (UTF-8 cannot encode them; jsonb refuses them, text columns would store U+FFFD). Shared with the CSV
+ * reader.
+ */
 export function textProblem(text: string): string | null {
+  if (!UNSTORABLE.test(text)) return null;
   if (text.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
   if (LONE_SURROGATE.test(text)) return 'must be valid Unicode text (it holds a lone surrogate such as \\ud800)';
   return null;
@@ -24,9 +31,41 @@ export function textProblem(text: string): string | null {
 /**
  * The first thing in a parsed JSON value that no handler should see: a string or property name with a NUL or a lone
  * surrogate, or nesting deeper than `maxDepth`. Walks with an explicit stack, so any depth is checked without
- * recursion (10,000 levels would overflow the call stack of a recursive walk, and of class-transformer).
+ * recursion (10,000 levels would overflow the call stack of a recursive walk, and of class-transformer). A first pass
+ * only looks (it runs on every body, 100,000 recipients included); paths are worked out only once it finds something.
  */
 export function findJsonProblem(root: unknown, rootField: string, maxDepth = MAX_JSON_DEPTH): InputProblem | null {
+  return isClean(root, maxDepth) ? null : locateProblem(root, rootField, maxDepth);
+}
+
+function isClean(root: unknown, maxDepth: number): boolean {
+  if (typeof root === 'string') return !UNSTORABLE.test(root);
+  const containers: object[] = [];
+  const depths: number[] = [];
+  const visit = (value: unknown, depth: number): boolean => {
+    if (typeof value === 'string') return !UNSTORABLE.test(value);
+    if (value === null || typeof value !== 'object') return true;
+    if (depth > maxDepth) return false;
+    containers.push(value);
+    depths.push(depth);
+    return true;
+  };
+  if (!visit(root, 1)) return false;
+  for (let value = containers.pop(); value !== undefined; value = containers.pop()) {
+    const depth = depths.pop()! + 1;
+    if (Array.isArray(value)) {
+      for (const item of value as unknown[]) if (!visit(item, depth)) return false;
+    } else {
+      for (const key in value) {
+        if (UNSTORABLE.test(key) || !visit((value as Record<string, unknown>)[key], depth)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** The slow pass of findJsonProblem: the same walk in document order, keeping the path of every value. */
+function locateProblem(root: unknown, rootField: string, maxDepth: number): InputProblem | null {
   const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: '', depth: 1 }];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const { value, path, depth } = next;
