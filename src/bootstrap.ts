@@ -60,6 +60,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const fastify = app.getHttpAdapter().getInstance();
   // CSV uploads reach the handler as a stream (parsed row by row, never buffered whole).
   fastify.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
+  // No route takes plain text: without Fastify's default parser it is a 415, not a string handed to a JSON route.
+  fastify.removeContentTypeParser('text/plain');
   registerInputChecks(fastify);
   registerUnreadBodyRelease(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -180,6 +180,28 @@ describe('bad input answers a 4xx in the one error shape', () => {
     }
   });
 
+  describe('bodies that are not a JSON object', () => {
+    it('answers a CSV or plain text sent to a JSON route with a 415', async () => {
+      for (const type of ['text/csv', 'text/plain']) {
+        const res = await admin.post('/api/v1/channels', 'to\n+12025550143\n', { 'content-type': type });
+        expectClientError(res, 415);
+      }
+    });
+
+    it('answers an array, a string or null as the body of a JSON route with a 400', async () => {
+      for (const body of ['[]', '"x"', 'null', `[${'null,'.repeat(99_999)}null]`]) {
+        const res = await admin.post('/api/v1/channels', body, JSON_HEADERS);
+        expect(expectClientError(res).message).toBe('the body must be a JSON object');
+      }
+    });
+
+    it('answers an object with 100,000 properties with a 400, without first spending seconds on it', async () => {
+      const many = `{${Array.from({ length: 100_000 }, (_, i) => `"k${i}":1`).join(',')}}`;
+      const res = await admin.post('/api/v1/channels', many, JSON_HEADERS);
+      expect(expectClientError(res).message).toBe('body has more than 1000 properties');
+    });
+  });
+
   describe('null in PATCH fields', () => {
     it.each([{ name: null }, { isActive: null }])('refuses %j for a channel', async (change) => {
       const res = await admin.patch(`/api/v1/channels/${sms.id}`, change);

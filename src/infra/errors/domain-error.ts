@@ -49,6 +49,11 @@ export class UriTooLongError extends DomainError {
   readonly status = 414;
 }
 
+/** The body is of a media type the route does not take (415), e.g. a CSV sent to a JSON route. */
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly status = 415;
+}
+
 /** Well-formed but unacceptable (422), e.g. an Idempotency-Key reused with a different body. */
 export class UnprocessableError extends DomainError {
   readonly status = 422;

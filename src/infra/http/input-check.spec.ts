@@ -1,4 +1,4 @@
-import { findJsonProblem, MAX_JSON_DEPTH, textProblem } from './input-check';
+import { findJsonProblem, MAX_JSON_DEPTH, MAX_JSON_PROPERTIES, textProblem } from './input-check';
 
 describe('findJsonProblem', () => {
   it('finds nothing in ordinary JSON, astral characters included', () => {
@@ -19,6 +19,16 @@ describe('findJsonProblem', () => {
   it('names the object whose property name is bad, or the root', () => {
     expect(findJsonProblem({ customFields: { 'a\u0000': 'x' } }, 'body')?.field).toBe('customFields');
     expect(findJsonProblem({ 'b\ud800': 1 }, 'query')?.field).toBe('query');
+  });
+
+  it(`refuses an object with more than ${MAX_JSON_PROPERTIES} properties, naming it`, () => {
+    const many = (n: number): Record<string, number> =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    expect(findJsonProblem({ content: many(MAX_JSON_PROPERTIES) }, 'body')).toBeNull();
+    expect(findJsonProblem({ content: many(MAX_JSON_PROPERTIES + 1) }, 'body')).toEqual({
+      field: 'content',
+      problem: `has more than ${MAX_JSON_PROPERTIES} properties`,
+    });
   });
 
   it('checks a bare string body', () => {
