@@ -17,10 +17,12 @@ import {
   ApiBearerAuth,
   ApiBody,
   ApiConsumes,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
@@ -30,6 +32,7 @@ import { RequireScopes } from '@/modules/auth/auth.decorators';
 import { CampaignExistsGuard } from './campaign-exists.guard';
 import { CampaignsService } from './campaigns.service';
 import {
+  AddRecipientsDto,
   CampaignPage,
   CampaignResponse,
   CreateCampaignDto,
@@ -89,8 +92,18 @@ export class CampaignsController {
     description: 'CSV columns: to (or phone), name, param.<name> (template parameters), field.<ident> (custom fields).',
   })
   @ApiConsumes('text/csv', 'application/json')
+  @ApiExtraModels(AddRecipientsDto)
   @ApiBody({
-    schema: { type: 'string', example: 'to,name,param.1,field.booking_ref\n+12025550143,Ana,BA123,X7Q2LM\n' },
+    schema: {
+      oneOf: [
+        {
+          type: 'string',
+          description: 'text/csv',
+          example: 'to,name,param.1,field.booking_ref\n+12025550143,Ana,BA123,X7Q2LM\n',
+        },
+        { $ref: getSchemaPath(AddRecipientsDto) },
+      ],
+    },
   })
   @ApiAcceptedResponse({ type: CampaignResponse })
   addRecipients(

@@ -97,6 +97,12 @@ export class CreateCampaignDto {
   recipients?: unknown[];
 }
 
+/** The JSON form of a recipients upload (documented here; the controller reads the body itself, CSV or JSON). */
+export class AddRecipientsDto {
+  @ApiProperty({ type: [RecipientInput], description: `Up to ${MAX_INLINE_RECIPIENTS}` })
+  recipients!: RecipientInput[];
+}
+
 export class SendMessageDto {
   @ApiProperty({ format: 'uuid' })
   @IsUUID()
