@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { AppConfig } from '@/config';
 import { AppModule } from '@/app.module';
 import { toErrorBody } from '@/infra/http/all-exceptions.filter';
+import { registerBodyParsers } from '@/infra/http/body-parsers';
 import { setupDocs } from '@/infra/http/docs';
 import { answerClientError, answerFrameworkError, MAX_PARAM_LENGTH } from '@/infra/http/framework-errors';
 import { registerInputChecks } from '@/infra/http/input-check';
@@ -58,10 +59,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   });
   const fastify = app.getHttpAdapter().getInstance();
-  // CSV uploads reach the handler as a stream (parsed row by row, never buffered whole).
-  fastify.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
-  // No route takes plain text: without Fastify's default parser it is a 415, not a string handed to a JSON route.
-  fastify.removeContentTypeParser('text/plain');
+  registerBodyParsers(app, BODY_LIMIT_BYTES);
   registerInputChecks(fastify);
   registerUnreadBodyRelease(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {

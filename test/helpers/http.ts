@@ -44,8 +44,8 @@ export class HttpClient {
   ): Promise<HttpResponse<T>> {
     const init: RequestInit = { method, headers: { ...this.defaultHeaders, ...headers } };
     if (body !== undefined) {
-      if (typeof body === 'string') {
-        init.body = body;
+      if (typeof body === 'string' || body instanceof Uint8Array) {
+        init.body = body; // sent as is
       } else {
         init.body = JSON.stringify(body);
         (init.headers as Record<string, string>)['content-type'] ??= 'application/json';

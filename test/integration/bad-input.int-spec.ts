@@ -131,6 +131,16 @@ describe('bad input answers a 4xx in the one error shape', () => {
       expect(fieldsOf(expectClientError(recipientKey))).toEqual(['customFields.k']);
     });
 
+    it('refuses JSON bytes that are not UTF-8 too, instead of storing U+FFFD', async () => {
+      const bytes = Buffer.concat([
+        Buffer.from('{"cxoneChannelId":"x3","kind":"SMS","name":"Jos'),
+        Buffer.from([0xe9]), // Latin-1 é
+        Buffer.from('"}'),
+      ]);
+      const res = await admin.post('/api/v1/channels', bytes, JSON_HEADERS);
+      expect(expectClientError(res).message).toBe('the body is not UTF-8 text');
+    });
+
     it('refuses them in plain text columns too, instead of storing U+FFFD', async () => {
       const res = await admin.post(
         '/api/v1/channels',
