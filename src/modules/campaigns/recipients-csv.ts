@@ -6,7 +6,7 @@ import { textProblem } from '@/infra/http/input-check';
 import { ROWS_PER_YIELD } from './recipient-intake';
 
 export const MAX_CSV_ROWS = 100_000;
-/** 20 MiB: 100,000 rows of 200 bytes each, twice over. Larger uploads are refused with a 413. */
+/** 20 MiB: room for 100,000 rows of 200 bytes (typical rows are 40-100). Larger uploads are refused with a 413. */
 export const MAX_CSV_BYTES = 20 * 1024 * 1024;
 
 const ADDRESS_COLUMNS = ['to', 'phone', 'address', 'recipient', 'number'];
@@ -115,7 +115,7 @@ class CheckedBytes extends Transform {
       return null;
     } catch {
       return new ValidationFailedError(
-        `the CSV is not UTF-8 text (near byte ${this.bytes}): save it as "CSV UTF-8" and upload it again`,
+        `the CSV is not UTF-8 text (at or before byte ${this.bytes}): save it as "CSV UTF-8" and upload it again`,
       );
     }
   }
