@@ -19,8 +19,20 @@ export default tseslint.config(
       curly: ['error', 'multi-line'],
       // Configuration is read once, validated, in src/config (STYLE.md).
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through AppConfig (src/config).' }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../../*'], message: 'Use the @/ path alias.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['../../*'], message: 'Use the @/ path alias.' }],
+          // @IsOptional() skips validation for null too, so {"name": null} reached the database.
+          paths: [{ name: 'class-validator', importNames: ['IsOptional'], message: 'Use IsOmittable (@/infra/http/validation): it refuses null.' }],
+        },
+      ],
     },
+  },
+  {
+    // Environment variables are strings or absent, never null.
+    files: ['src/config/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../*'], message: 'Use the @/ path alias.' }] }] },
   },
   {
     files: ['src/config/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'prisma.config.ts'],

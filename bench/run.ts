@@ -7,11 +7,12 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { parseArgs } from 'node:util';
 import { AppConfig } from '@/config';
+import { intakeLoopBenchmark } from './intake-loop.bench';
 import { limiterBenchmark } from './limiter.bench';
 import { pipelineBenchmarks } from './pipeline.bench';
 
 const PIPELINE = ['intake', 'adherence', 'headroom', 'memory'];
-const ALL = ['limiter', ...PIPELINE];
+const ALL = ['limiter', ...PIPELINE, 'intake-loop'];
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn']);
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   if (selected.has('limiter')) await limiterBenchmark(config);
   if (PIPELINE.some((name) => selected.has(name))) await pipelineBenchmarks(config, selected);
+  if (selected.has('intake-loop')) await intakeLoopBenchmark(config);
   console.log(`\nresults written to bench/results.json (${Math.round((Date.now() - started) / 1000)} s)`);
 }
 

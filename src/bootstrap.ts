@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { AppConfig } from '@/config';
 import { AppModule } from '@/app.module';
 import { toErrorBody } from '@/infra/http/all-exceptions.filter';
+import { registerBodyParsers } from '@/infra/http/body-parsers';
 import { setupDocs } from '@/infra/http/docs';
+import { answerClientError, answerFrameworkError, MAX_PARAM_LENGTH } from '@/infra/http/framework-errors';
+import { registerInputChecks } from '@/infra/http/input-check';
+import { registerUnreadBodyRelease } from '@/infra/http/unread-body';
 import { LifecycleService } from '@/infra/http/lifecycle.service';
 import { ServiceUnavailableError } from '@/infra/errors/domain-error';
 import { TraceContext } from '@/infra/logging/trace-context';
@@ -28,6 +32,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     trustProxy: config.app.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors raised before any route or Nest filter runs get the one error shape too.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     // A caller's X-Request-Id is kept (when sane) so logs can be joined across systems; else a new UUID.
     genReqId: (req: IncomingMessage) => {
       const incoming = req.headers['x-request-id'];
@@ -51,8 +59,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   });
   const fastify = app.getHttpAdapter().getInstance();
-  // CSV uploads reach the handler as a stream (parsed row by row, never buffered whole).
-  fastify.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
+  registerBodyParsers(app, BODY_LIMIT_BYTES);
+  registerInputChecks(fastify);
+  registerUnreadBodyRelease(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     TraceContext.enter({ traceId: request.id });

@@ -1,6 +1,8 @@
+import { createCampaign, phones, registerChannel } from '@test/factories/campaigns';
 import { withClient, createTestDatabase, TestDatabase, unusedDatabaseName, adminQuery } from '@test/helpers/database';
 import { HttpClient } from '@test/helpers/http';
 import { compiled, RunningProcess, spawnApp, spawnNode } from '@test/helpers/process';
+import { RawConnection } from '@test/helpers/raw-http';
 import { deleteKeys, testRedis, testRedisPrefix } from '@test/helpers/redis';
 import { databaseUrl, TEST_REDIS_URL } from '@test/helpers/test-env';
 
@@ -146,6 +148,39 @@ describe('stopping and misconfiguration', () => {
 
     expect(exit).toEqual({ code: 0, signal: null });
     expect(proc.output()).toContain('shutdown complete');
+  });
+
+  it('exits cleanly on SIGTERM right after an early answer to an upload, its keep-alive connection still open', async () => {
+    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, SHUTDOWN_TIMEOUT_MS: '5000' };
+    const { proc, url } = await spawnApp(env);
+    const created = await runCli(
+      'src/cli/threadline.js',
+      ['api-key', 'create', '--name', 'up', '--scopes', 'admin'],
+      env,
+    );
+    const { key } = JSON.parse(created.output) as { key: string };
+    const admin = new HttpClient(url).withHeaders({ authorization: `Bearer ${key}` });
+    const campaign = await createCampaign(admin, { channelId: (await registerChannel(admin, 'sms_sigterm')).id });
+    const csv = `to,name\n${phones(1)[0]},${'n'.repeat(1_000_000)}\n`;
+    const connection = await RawConnection.open(url);
+    try {
+      connection.write(
+        `POST /api/v1/campaigns/${campaign.id}/recipients HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer ${key}\r\n` +
+          `Content-Type: text/csv\r\nContent-Length: ${Buffer.byteLength(csv)}\r\n\r\n${csv}`,
+      );
+      expect((await connection.nextResponse())?.status).toBe(400);
+
+      proc.kill('SIGTERM');
+      const exit = await proc.exited;
+
+      expect({ exit, output: proc.output().slice(-500) }).toEqual({
+        exit: { code: 0, signal: null },
+        output: expect.stringContaining('shutdown complete') as string,
+      });
+    } finally {
+      connection.close();
+      proc.kill('SIGKILL');
+    }
   });
 
   it('refuses to boot on an invalid value, naming the variable', async () => {

@@ -49,8 +49,8 @@ export class HttpClient {
       ...(signal ? { signal } : {}),
     };
     if (body !== undefined) {
-      if (typeof body === 'string') {
-        init.body = body;
+      if (typeof body === 'string' || body instanceof Uint8Array) {
+        init.body = body; // sent as is
       } else {
         init.body = JSON.stringify(body);
         (init.headers as Record<string, string>)['content-type'] ??= 'application/json';

@@ -371,6 +371,15 @@ describe('proactive campaigns through the simulator', () => {
       );
     });
 
+    it('answers 409, not a 5xx, when syncing templates of a channel CXone does not know', async () => {
+      const unknown = await registerChannel(admin, 'whatsapp_nobody_knows', 'WHATSAPP');
+      const res = await admin.post<ErrorBody>(`/api/v1/channels/${unknown.id}/templates/sync`);
+      expect({ status: res.status, message: res.body.message }).toEqual({
+        status: 409,
+        message: "CXone has no channel whatsapp_nobody_knows: check the channel's cxoneChannelId",
+      });
+    });
+
     it('refuses a template that is not registered for the channel', async () => {
       const res = await admin.post<ErrorBody>('/api/v1/campaigns', {
         name: 'x',

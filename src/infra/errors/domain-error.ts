@@ -39,6 +39,21 @@ export class ConflictError extends DomainError {
   readonly status = 409;
 }
 
+/** The body is larger than the route accepts (413), e.g. a CSV upload over its byte cap. */
+export class PayloadTooLargeError extends DomainError {
+  readonly status = 413;
+}
+
+/** A part of the URL is longer than the router accepts (414). */
+export class UriTooLongError extends DomainError {
+  readonly status = 414;
+}
+
+/** The body is of a media type the route does not take (415), e.g. a CSV sent to a JSON route. */
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly status = 415;
+}
+
 /** Well-formed but unacceptable (422), e.g. an Idempotency-Key reused with a different body. */
 export class UnprocessableError extends DomainError {
   readonly status = 422;

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '@/infra/auth/auth.decorators';
 import { AccountsService } from './accounts.service';
 import { AccountResponse, CreateAccountDto, UpdateAccountDto } from './dto/account.dto';
@@ -13,7 +13,7 @@ export class AccountsController {
 
   @Post()
   @ApiOperation({ summary: 'Add a CXone tenant (credentials are encrypted at rest and never returned)' })
-  @ApiOkResponse({ type: AccountResponse })
+  @ApiCreatedResponse({ type: AccountResponse })
   create(@Body() dto: CreateAccountDto): Promise<AccountResponse> {
     return this.accounts.create(dto);
   }

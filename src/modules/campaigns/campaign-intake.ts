@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { setImmediate as turn } from 'node:timers/promises';
 import { ValidationFailedError } from '@/infra/errors/domain-error';
 import type { ProactiveContent } from '@/integrations/cxone/content';
 import { ChannelInfo } from '@/modules/channels/channels.service';
 import { ContactsService } from '@/modules/contacts/contacts.service';
 import { TemplatesService } from '@/modules/templates/templates.service';
 import type { ContentDto } from './dto/content.dto';
-import { RecipientIntake } from './recipient-intake';
+import { RecipientIntake, ROWS_PER_YIELD } from './recipient-intake';
 import type { RecipientToInsert } from './recipients.repository';
 
 export interface PreflightResult {
@@ -60,17 +61,19 @@ export class CampaignIntake {
     const windowOpen = needsWindow ? await this.contacts.windowOpen(channel.id, addresses) : null;
     let skippedOptOut = 0;
     let skippedWindow = 0;
-    const rows = intake.accepted.map((r): RecipientToInsert => {
+    const rows: RecipientToInsert[] = [];
+    for (const r of intake.accepted) {
+      if (rows.length > 0 && rows.length % ROWS_PER_YIELD === 0) await turn(); // see ROWS_PER_YIELD
       if (optedOut.has(r.address)) {
         skippedOptOut++;
-        return { ...r, status: 'SKIPPED_OPTED_OUT' };
-      }
-      if (windowOpen && !windowOpen.has(r.address)) {
+        rows.push({ ...r, status: 'SKIPPED_OPTED_OUT' });
+      } else if (windowOpen && !windowOpen.has(r.address)) {
         skippedWindow++;
-        return { ...r, status: 'SKIPPED_WINDOW' };
+        rows.push({ ...r, status: 'SKIPPED_WINDOW' });
+      } else {
+        rows.push({ ...r, status: 'PENDING' });
       }
-      return { ...r, status: 'PENDING' };
-    });
+    }
     return { rows, optedOut: skippedOptOut, outsideWindow: skippedWindow };
   }
 }

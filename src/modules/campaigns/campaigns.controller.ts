@@ -1,4 +1,17 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Sse } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Sse,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -14,6 +27,7 @@ import { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { ValidationFailedError } from '@/infra/errors/domain-error';
 import { RequireScopes } from '@/infra/auth/auth.decorators';
+import { CampaignExistsGuard } from './campaign-exists.guard';
 import { CampaignsService } from './campaigns.service';
 import {
   CampaignPage,
@@ -26,6 +40,7 @@ import {
   RetryFailedResponse,
 } from './dto/campaign.dto';
 import { ProgressStream } from './progress.stream';
+import { checkDeclaredCsvSize } from './recipients-csv';
 import { rejectedRowsCsv } from './rejected-rows.csv';
 
 @ApiTags('Campaigns')
@@ -70,7 +85,8 @@ export class CampaignsController {
   @HttpCode(202)
   @RequireScopes('campaigns:write')
   @ApiOperation({
-    summary: 'Add recipients: a CSV upload (text/csv, streamed, up to 100,000 rows) or JSON {recipients: [...]}',
+    summary:
+      'Add recipients: a CSV upload (text/csv, streamed, up to 100,000 rows and 20 MiB) or JSON {recipients: [...]}',
     description: 'CSV columns: to (or phone), name, param.<name> (template parameters), field.<ident> (custom fields).',
     // One schema per content type (@ApiBody would give both the same one).
     requestBody: {
@@ -96,7 +112,10 @@ export class CampaignsController {
     @Req() request: FastifyRequest,
   ): Promise<CampaignResponse> {
     const body = request.body;
-    if (body instanceof Readable) return this.campaigns.addRecipients(id, { csv: body });
+    if (body instanceof Readable) {
+      checkDeclaredCsvSize(request.headers['content-length']);
+      return this.campaigns.addRecipients(id, { csv: body });
+    }
     const recipients = (body as { recipients?: unknown } | undefined)?.recipients;
     if (!Array.isArray(recipients)) {
       throw new ValidationFailedError('send text/csv, or application/json with a "recipients" array', [
@@ -171,13 +190,11 @@ export class CampaignsController {
 
   @Sse(':id/progress')
   @RequireScopes('campaigns:read')
+  @UseGuards(CampaignExistsGuard) // 404 before the stream starts
   @ApiOperation({
     summary: 'Live progress (Server-Sent Events): a `progress` event every second until the campaign ends',
   })
-  async events(
-    @Param('id', new ParseUUIDPipe()) id: string,
-  ): Promise<Observable<{ type: string; data: CampaignResponse }>> {
-    await this.campaigns.get(id); // 404 before the stream starts
+  events(@Param('id', new ParseUUIDPipe()) id: string): Observable<{ type: string; data: CampaignResponse }> {
     return this.progress.stream(id);
   }
 }

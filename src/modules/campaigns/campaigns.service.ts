@@ -74,7 +74,7 @@ export class CampaignsService {
       requiredParameters,
       toStringRecord(dto.content.template?.parameters),
     );
-    (dto.recipients ?? []).forEach((row, i) => intake.add(row, i + 1));
+    await intake.addAll(dto.recipients ?? []);
     const { rows, optedOut, outsideWindow } = await this.intake.preflight(channel, dto.content.type, intake);
 
     const id = randomUUID();
@@ -119,7 +119,7 @@ export class CampaignsService {
     if ('csv' in source) {
       await readRecipientsCsv(source.csv, (row, n) => intake.add(row, n));
     } else {
-      source.json.forEach((row, i) => intake.add(row, i + 1));
+      await intake.addAll(source.json);
     }
     const { rows, optedOut, outsideWindow } = await this.intake.preflight(channel, content.type, intake);
     const inserted = await this.recipientRows.appendRecipients(id, ACCEPTING_RECIPIENTS, rows, intake.rejected);

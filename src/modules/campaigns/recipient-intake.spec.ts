@@ -1,4 +1,5 @@
-import { RecipientIntake } from './recipient-intake';
+import { largestStepBetweenTurns } from '@test/helpers/event-loop';
+import { RecipientIntake, ROWS_PER_YIELD } from './recipient-intake';
 
 describe('RecipientIntake', () => {
   it('accepts valid rows, normalising numbers, and collapses repeats', () => {
@@ -42,5 +43,19 @@ describe('RecipientIntake', () => {
 
     expect(intake.accepted.map((r) => r.parameters)).toEqual([{ '2': 'Monday' }, { '1': 'BA999', '2': 'Friday' }]);
     expect(intake.rejected.map((r) => r.reason)).toEqual(['missing template parameter 2']);
+  });
+});
+
+describe('RecipientIntake.addAll', () => {
+  it(`validates every row, giving the event loop a turn at least every ${ROWS_PER_YIELD} rows`, async () => {
+    const intake = new RecipientIntake('SMS', null, {});
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ to: `+1202${String(3000000 + i)}` }));
+    const largest = await largestStepBetweenTurns(
+      () => intake.received,
+      () => intake.addAll(rows),
+    );
+    expect(intake.accepted).toHaveLength(5000);
+    expect(intake.accepted[4999].address).toBe('+12023004999');
+    expect(largest).toBeLessThanOrEqual(ROWS_PER_YIELD);
   });
 });

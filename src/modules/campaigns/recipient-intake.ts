@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as turn } from 'node:timers/promises';
 import { AddressKind, normalizeAddress } from '@/modules/contacts/address';
 import { customFieldsProblem, templateParametersProblem, toStringRecord } from './dto/validators';
 
@@ -16,6 +17,11 @@ export interface RejectedRow {
   reason: string;
 }
 
+/**
+ * Rows validated between two turns of the event loop. A row costs up to ~60 µs (mostly parsing the phone number), so
+ * 250 rows hold the loop for ~15 ms: health probes and other requests are served during a 100,000-row intake.
+ */
+export const ROWS_PER_YIELD = 250;
 const MAX_NAME = 200;
 const MAX_INPUT_KEPT = 500;
 
@@ -40,6 +46,14 @@ export class RecipientIntake {
     /** Parameters the campaign gives every recipient. */
     private readonly campaignParameters: Readonly<Record<string, string>>,
   ) {}
+
+  /** add() for every row (numbered from 1), giving the event loop a turn every ROWS_PER_YIELD rows. */
+  async addAll(rows: readonly unknown[]): Promise<void> {
+    for (let i = 0; i < rows.length; i++) {
+      if (i > 0 && i % ROWS_PER_YIELD === 0) await turn();
+      this.add(rows[i], i + 1);
+    }
+  }
 
   add(row: unknown, rowNumber: number): void {
     this.received++;

@@ -3,9 +3,11 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setImmediate as turn } from 'node:timers/promises';
 import type { CampaignRecipient, CampaignStatus, RecipientStatus } from '@/infra/prisma/generated/client';
 import { PrismaService } from '@/infra/prisma/prisma.service';
 import { CAMPAIGN_COLUMNS, CampaignRow, NewCampaign } from './campaigns.repository';
+import { ROWS_PER_YIELD } from './recipient-intake';
 import type { AcceptedRecipient, RejectedRow } from './recipient-intake';
 
 /** A recipient row as intake writes it: pending, or already skipped by the pre-flight checks. */
@@ -211,17 +213,23 @@ export class RecipientsRepository {
   }
 }
 
-function* csvLines(campaignId: string, recipients: RecipientToInsert[]): Generator<string> {
+/**
+ * The recipients as COPY CSV, in batches of ROWS_PER_YIELD rows with a turn of the event loop after each (a plain
+ * generator held the loop for ~400 ms at a time while it built the lines of a 100,000-row intake).
+ */
+export async function* csvLines(campaignId: string, recipients: RecipientToInsert[]): AsyncGenerator<string> {
   const now = new Date().toISOString();
   let batch = '';
+  let rows = 0;
   for (const r of recipients) {
     const finished = r.status === 'PENDING' ? '' : now;
     batch += `${r.id},${campaignId},${csv(r.address)},${csv(r.name)},${r.status},${csv(r.parameters && JSON.stringify(r.parameters))},${csv(
       r.customFields && JSON.stringify(r.customFields),
     )},${finished},${now},${now}\n`;
-    if (batch.length > 64 * 1024) {
+    if (++rows % ROWS_PER_YIELD === 0) {
       yield batch;
       batch = '';
+      await turn();
     }
   }
   if (batch) yield batch;

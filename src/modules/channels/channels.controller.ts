@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '@/infra/auth/auth.decorators';
 import { ChannelsService } from './channels.service';
 import { ChannelResponse, CreateChannelDto, ListChannelsQuery, UpdateChannelDto } from './dto/channel.dto';
@@ -12,7 +12,7 @@ export class ChannelsController {
 
   @Post()
   @RequireScopes('channels:admin')
-  @ApiOkResponse({ type: ChannelResponse })
+  @ApiCreatedResponse({ type: ChannelResponse })
   create(@Body() dto: CreateChannelDto): Promise<ChannelResponse> {
     return this.channels.create(dto);
   }

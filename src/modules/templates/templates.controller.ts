@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '@/infra/auth/auth.decorators';
 import { CreateTemplateDto, ListTemplatesQuery, SyncTemplatesResponse, TemplateResponse } from './dto/template.dto';
 import { TemplatesService } from './templates.service';
@@ -13,7 +13,7 @@ export class TemplatesController {
   @Post('templates')
   @RequireScopes('templates:write')
   @ApiOperation({ summary: 'Register (or replace) an approved WhatsApp template for a channel' })
-  @ApiOkResponse({ type: TemplateResponse })
+  @ApiCreatedResponse({ type: TemplateResponse })
   create(@Body() dto: CreateTemplateDto): Promise<TemplateResponse> {
     return this.templates.create(dto);
   }

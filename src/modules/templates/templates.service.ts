@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConflictError, NotFoundError } from '@/infra/errors/domain-error';
 import { Prisma } from '@/infra/prisma/generated/client';
 import { CxoneClient } from '@/integrations/cxone/cxone.client';
+import { CxoneRejectedError } from '@/integrations/cxone/cxone.errors';
 import type { DfoTemplateElement } from '@/integrations/cxone/dfo.types';
 import { AccountsService } from '@/modules/accounts/accounts.service';
 import { ChannelsService } from '@/modules/channels/channels.service';
@@ -59,7 +60,16 @@ export class TemplatesService {
   async syncFromCxone(channelId: string): Promise<SyncTemplatesResponse> {
     const channel = await this.channels.info(channelId);
     const account = await this.accounts.resolve(channel.accountId);
-    const listed = await this.cxone.listTemplates(account, channel.cxoneChannelId);
+    const listed = await this.cxone.listTemplates(account, channel.cxoneChannelId).catch((err: unknown) => {
+      // The channel is registered here but CXone does not know it: the registration is wrong, not CXone (a 409, not
+      // a 502 that would page whoever watches 5xx rates).
+      if (err instanceof CxoneRejectedError && err.httpStatus === 404) {
+        throw new ConflictError(`CXone has no channel ${channel.cxoneChannelId}: check the channel's cxoneChannelId`, {
+          cxoneErrors: err.errors,
+        });
+      }
+      throw err;
+    });
     const rows: TemplateRow[] = [];
     for (const t of listed) {
       const element = (t.messageContent?.payload?.elements?.[0] ?? {}) as Partial<DfoTemplateElement>;

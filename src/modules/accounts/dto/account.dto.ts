@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, IsUrl, Length, Matches, Max, Min } from 'class-validator';
+import { IsOmittable } from '@/infra/http/validation';
 
 const URL_OPTIONS = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
 const AUTH_MODES = ['PASSWORD', 'CLIENT_CREDENTIALS'] as const;
@@ -19,22 +20,22 @@ export class CreateAccountDto {
   authMode!: AuthMode;
 
   @ApiPropertyOptional({ example: 'https://cxone.niceincontact.com', description: 'Issuer for discovery' })
-  @IsOptional()
+  @IsOmittable()
   @IsUrl(URL_OPTIONS)
   issuerUrl?: string;
 
   @ApiPropertyOptional({ example: 'https://api-de-na1.niceincontact.com/dfo/3.0', description: 'Explicit DFO base' })
-  @IsOptional()
+  @IsOmittable()
   @IsUrl(URL_OPTIONS)
   apiBaseUrl?: string;
 
   @ApiPropertyOptional({ description: 'Explicit token endpoint (else from discovery)' })
-  @IsOptional()
+  @IsOmittable()
   @IsUrl(URL_OPTIONS)
   tokenUrl?: string;
 
   @ApiPropertyOptional({ default: 'https://api-de-{area}.{domain}/dfo/3.0' })
-  @IsOptional()
+  @IsOmittable()
   @Matches(/\{(api_endpoint|area|domain)\}/, {
     message: 'dfoBaseTemplate must contain {area} and {domain} or {api_endpoint}',
   })
@@ -51,19 +52,19 @@ export class CreateAccountDto {
   clientSecret!: string;
 
   @ApiPropertyOptional({ writeOnly: true, description: 'Access key id (PASSWORD mode)' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 2000)
   accessKeyId?: string;
 
   @ApiPropertyOptional({ writeOnly: true, description: 'Access key secret (PASSWORD mode)' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 2000)
   accessKeySecret?: string;
 
   @ApiPropertyOptional({ default: 40, description: 'Contract rate, requests per second across every worker' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(10000)
@@ -72,20 +73,20 @@ export class CreateAccountDto {
 
 export class UpdateAccountDto {
   @ApiPropertyOptional({ description: 'Contract rate, applied at once by every worker' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(10000)
   rateLimitPerSecond?: number;
 
   @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 2000)
   clientSecret?: string;
 
   @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 2000)
   accessKeySecret?: string;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMinSize, ArrayUnique, IsArray, IsDateString, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { ArrayMinSize, ArrayUnique, IsArray, IsDateString, IsIn, IsString, Length } from 'class-validator';
+import { IsOmittable } from '@/infra/http/validation';
 import { Scope, SCOPES } from '@/infra/auth/scopes';
 
 export class CreateApiKeyDto {
@@ -16,14 +17,14 @@ export class CreateApiKeyDto {
   scopes!: Scope[];
 
   @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z', description: 'When the key stops working' })
-  @IsOptional()
+  @IsOmittable()
   @IsDateString({ strict: true })
   expiresAt?: string;
 }
 
 export class BootstrapApiKeyDto {
   @ApiPropertyOptional({ example: 'first admin', default: 'bootstrap admin' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 100)
   name?: string;

@@ -5,9 +5,10 @@ import {
   IsArray,
   IsBoolean,
   IsDateString,
+  IsDefined,
   IsIn,
   IsInt,
-  IsOptional,
+  IsObject,
   IsString,
   IsUUID,
   Length,
@@ -15,6 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsOmittable } from '@/infra/http/validation';
 import { ContentDto } from './content.dto';
 import { IsCustomFields } from './validators';
 
@@ -64,6 +66,8 @@ export class CreateCampaignDto {
   channelId!: string;
 
   @ApiProperty({ type: ContentDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ContentDto)
   content!: ContentDto;
@@ -72,22 +76,22 @@ export class CreateCampaignDto {
     example: { alert_type: 'flight_cancellation' },
     description: 'Set on each CXone contact, so routing can send replies to the right skill',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsCustomFields()
   customFields?: Record<string, string>;
 
   @ApiPropertyOptional({ example: '2026-11-21T18:00:00Z', description: 'Start sending at this time (else on /start)' })
-  @IsOptional()
+  @IsOmittable()
   @IsDateString({ strict: true })
   scheduledAt?: string;
 
   @ApiPropertyOptional({ default: false, description: 'Start sending as soon as the campaign is accepted' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   start?: boolean;
 
   @ApiPropertyOptional({ type: [RecipientInput], description: `Up to ${MAX_INLINE_RECIPIENTS}; or upload CSV later` })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(MAX_INLINE_RECIPIENTS)
   recipients?: unknown[];
@@ -104,18 +108,20 @@ export class SendMessageDto {
   to!: string;
 
   @ApiPropertyOptional({ example: 'Ana Lima' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 200)
   name?: string;
 
   @ApiProperty({ type: ContentDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ContentDto)
   content!: ContentDto;
 
   @ApiPropertyOptional({ example: { alert_type: 'fraud_alert' } })
-  @IsOptional()
+  @IsOmittable()
   @IsCustomFields()
   customFields?: Record<string, string>;
 }
@@ -176,21 +182,21 @@ export class CampaignResponse {
 
 export class ListCampaignsQuery {
   @ApiPropertyOptional({ enum: CAMPAIGN_STATUSES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(CAMPAIGN_STATUSES)
   status?: (typeof CAMPAIGN_STATUSES)[number];
 
   @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(200)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
+  @ApiPropertyOptional({ format: 'uuid', description: 'nextCursor of the previous page' })
+  @IsOmittable()
+  @IsUUID()
   cursor?: string;
 }
 
@@ -201,20 +207,20 @@ export class CampaignPage {
 
 export class ListRecipientsQuery {
   @ApiPropertyOptional({ enum: RECIPIENT_STATUSES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(RECIPIENT_STATUSES)
   status?: (typeof RECIPIENT_STATUSES)[number];
 
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(1000)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
+  @ApiPropertyOptional({ format: 'uuid', description: 'nextCursor of the previous page' })
+  @IsOmittable()
   @IsUUID()
   cursor?: string;
 }

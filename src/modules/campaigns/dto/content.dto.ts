@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsOptional, IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsObject, IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
+import { IsOmittable } from '@/infra/http/validation';
 import type { ProactiveContent } from '@/integrations/cxone/content';
 import { IsTemplateParameters } from './validators';
 
@@ -19,7 +20,7 @@ export class TemplateRefDto {
     example: { '1': 'BA123', '2': 'Monday' },
     description: 'Values for every recipient (each recipient may add or override its own)',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsTemplateParameters()
   parameters?: Record<string, string> | string[];
 }
@@ -39,6 +40,7 @@ export class ContentDto {
   @ApiPropertyOptional({ type: TemplateRefDto, description: 'An approved WhatsApp template (WHATSAPP channels)' })
   @ValidateIf((o: ContentDto) => o.type === 'TEMPLATE')
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => TemplateRefDto)
   template?: TemplateRefDto;

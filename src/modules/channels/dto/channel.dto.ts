@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsBoolean, IsIn, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsOmittable } from '@/infra/http/validation';
 
 export const CHANNEL_KINDS = ['SMS', 'WHATSAPP', 'BYOC_CHAT'] as const;
 export type ChannelKindName = (typeof CHANNEL_KINDS)[number];
 
 export class CreateChannelDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'CXone account; the default account when omitted' })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID()
   accountId?: string;
 
@@ -26,7 +27,7 @@ export class CreateChannelDto {
   name!: string;
 
   @ApiPropertyOptional({ description: 'BYOC integration id (BYOC_CHAT channels)' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 255)
   integrationId?: string;
@@ -34,25 +35,25 @@ export class CreateChannelDto {
 
 export class UpdateChannelDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 200)
   name?: string;
 
   @ApiPropertyOptional({ description: 'Inactive channels accept no new campaigns or messages' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   isActive?: boolean;
 }
 
 export class ListChannelsQuery {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID()
   accountId?: string;
 
   @ApiPropertyOptional({ enum: CHANNEL_KINDS })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(CHANNEL_KINDS)
   kind?: ChannelKindName;
 }

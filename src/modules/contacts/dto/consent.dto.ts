@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsOmittable } from '@/infra/http/validation';
 
 export class ConsentChangeDto {
   @ApiProperty({ format: 'uuid' })
@@ -13,7 +14,7 @@ export class ConsentChangeDto {
   address!: string;
 
   @ApiPropertyOptional({ example: 'asked by phone', description: 'Why (kept in the consent ledger)' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 500)
   reason?: string;
@@ -25,16 +26,17 @@ export class ListOptOutsQuery {
   channelId!: string;
 
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(1000)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
-  @IsOptional()
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page (an address)' })
+  @IsOmittable()
   @IsString()
+  @Length(1, 255)
   cursor?: string;
 }
 

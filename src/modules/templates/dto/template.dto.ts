@@ -1,16 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsObject, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsOmittable } from '@/infra/http/validation';
 
 const STATUSES = ['APPROVED', 'PENDING', 'REJECTED'] as const;
 const CATEGORIES = ['TRANSACTIONAL', 'MARKETING', 'UTILITY', 'AUTHENTICATION'] as const;
@@ -39,24 +29,24 @@ export class CreateTemplateDto {
   parameters!: string[];
 
   @ApiPropertyOptional({ enum: CATEGORIES, default: 'TRANSACTIONAL' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(CATEGORIES)
   category?: (typeof CATEGORIES)[number];
 
   @ApiPropertyOptional({ enum: STATUSES, default: 'APPROVED', description: 'Only APPROVED templates can be sent' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(STATUSES)
   status?: (typeof STATUSES)[number];
 
   @ApiPropertyOptional({ description: 'The DFO messageContent as CXone lists it (kept for reference)' })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   content?: Record<string, unknown>;
 }
 
 export class ListTemplatesQuery {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID()
   channelId?: string;
 }
