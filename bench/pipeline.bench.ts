@@ -16,6 +16,9 @@ const run = promisify(execFile);
 const INTAKE_RECIPIENTS = 50_000;
 /** 61 s of work at 40/s: a backlog for the whole minute. */
 const ADHERENCE_RECIPIENTS = 2_440;
+/** 50 s of work at 40/s with 5% of sends answered 5xx: how long a retry waits behind the backlog. */
+const RETRY_RECIPIENTS = 2_000;
+const RETRY_ERROR_RATE = 0.05;
 const CONTRACT_RATE = 40;
 const HEADROOM_CONCURRENCY = 100;
 const TEXT = 'Storm update: your flight BA123 is cancelled. Reply HELP to talk to us.';
@@ -180,6 +183,59 @@ export async function pipelineBenchmarks(config: AppConfig, selected: Set<string
         [{ ...result, sent: done.counts.sent, seconds: round(span / 1000, 1) }],
       );
       recordResult('adherence', result);
+    }
+
+    // ── retries: a 5xx'd send goes out again when its backoff ends, ahead of the backlog ──
+    if (selected.has('retries')) {
+      const worker = await stack.start('worker', 'src/main.js', {
+        ...appEnv,
+        APP_ROLE: 'worker',
+        DISPATCH_CONCURRENCY: '50',
+      });
+      await control.post('/sim/reset');
+      await control.patch('/sim/config', {
+        outboundRatePerSecond: CONTRACT_RATE,
+        errorRate: RETRY_ERROR_RATE,
+        faultOperations: ['outbound'],
+      });
+      const campaign = (
+        await http.post<CampaignView>('/api/v1/campaigns', campaignBody(phones(RETRY_RECIPIENTS, '505'), true), {
+          headers: { 'content-type': 'application/json' },
+        })
+      ).data;
+      const done = await waitForCompletion(http, campaign.id, 240_000);
+      await worker.stop();
+      const requests = (
+        await control.get<
+          Array<{ seq: number; at: number; status: number | null; body?: { idOnExternalPlatform?: string } }>
+        >('/sim/requests?operation=outbound&limit=1000000')
+      ).data.sort((a, b) => a.seq - b.seq);
+      await control.patch('/sim/config', { errorRate: 0 });
+      const nextOf = new Map<string, number[]>();
+      requests.forEach((r, i) => {
+        const id = r.body?.idOnExternalPlatform ?? '';
+        nextOf.set(id, [...(nextOf.get(id) ?? []), i]);
+      });
+      const delays: number[] = [];
+      requests.forEach((r, i) => {
+        if (r.status !== null && r.status < 500) return;
+        const later = (nextOf.get(r.body?.idOnExternalPlatform ?? '') ?? []).find((j) => j > i);
+        if (later !== undefined) delays.push(requests[later].at - r.at);
+      });
+      delays.sort((a, b) => a - b);
+      const pct = (p: number): number =>
+        Math.round(delays[Math.min(delays.length - 1, Math.floor(p * delays.length))] ?? 0);
+      const result = {
+        retried: delays.length,
+        retryDelayP50Ms: pct(0.5),
+        retryDelayP99Ms: pct(0.99),
+        retryDelayMaxMs: Math.round(delays[delays.length - 1] ?? 0),
+      };
+      printTable(
+        `retries: ${RETRY_RECIPIENTS} recipients at ${CONTRACT_RATE}/s, ${RETRY_ERROR_RATE * 100}% of sends answered 5xx (first retry due 0.5-1 s later)`,
+        [{ ...result, sent: done.counts.sent, failed: done.counts.failed }],
+      );
+      recordResult('retries', result);
     }
 
     // ── headroom + memory: the 50,000 campaign with no rate limit against a zero-latency simulator ──

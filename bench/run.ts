@@ -11,7 +11,7 @@ import { intakeLoopBenchmark } from './intake-loop.bench';
 import { limiterBenchmark } from './limiter.bench';
 import { pipelineBenchmarks } from './pipeline.bench';
 
-const PIPELINE = ['intake', 'adherence', 'headroom', 'memory'];
+const PIPELINE = ['intake', 'adherence', 'retries', 'headroom', 'memory'];
 const ALL = ['limiter', ...PIPELINE, 'intake-loop'];
 
 async function main(): Promise<void> {
