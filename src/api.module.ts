@@ -10,6 +10,8 @@ import { ChannelsModule } from '@/modules/channels/channels.module';
 import { OptOutsController } from '@/modules/contacts/opt-outs.controller';
 import { ContactsModule } from '@/modules/contacts/contacts.module';
 import { TemplatesController } from '@/modules/templates/templates.controller';
+import { ThreadsController } from '@/modules/threads/threads.controller';
+import { ThreadsModule } from '@/modules/threads/threads.module';
 import { ProactiveMessagesController } from '@/modules/proactive-messages/proactive-messages.controller';
 import { ProactiveMessagesModule } from '@/modules/proactive-messages/proactive-messages.module';
 import { TemplatesModule } from '@/modules/templates/templates.module';
@@ -27,6 +29,7 @@ import { TemplatesModule } from '@/modules/templates/templates.module';
     TemplatesModule,
     CampaignsModule,
     ProactiveMessagesModule,
+    ThreadsModule,
   ],
   controllers: [
     ApiKeysController,
@@ -36,6 +39,7 @@ import { TemplatesModule } from '@/modules/templates/templates.module';
     OptOutsController,
     CampaignsController,
     ProactiveMessagesController,
+    ThreadsController,
   ],
 })
 export class ApiModule {}

@@ -115,6 +115,42 @@ describe('proactive campaigns through the simulator', () => {
     );
   });
 
+  it('shows each sent alert as the first message of its conversation, with its CXone ids', async () => {
+    const [to] = phones(1);
+    const campaign = await createCampaign(admin, {
+      channelId: sms.id,
+      start: true,
+      content: { type: 'TEXT', text: 'Your flight BA123 is cancelled. Reply HELP to rebook.' },
+      recipients: [{ to, name: 'Ana' }],
+    });
+    await waitForCampaign(admin, campaign.id);
+    const [recipient] = await allRecipients(admin, campaign.id);
+
+    const page = await admin.get<{ data: Array<{ id: string }>; nextCursor: string | null }>(
+      `/api/v1/threads?campaignId=${campaign.id}`,
+    );
+    expect(page.body.data).toHaveLength(1);
+    const thread = await admin.get<Record<string, unknown>>(`/api/v1/threads/${page.body.data[0].id}`);
+    expect(thread.body).toMatchObject({
+      origin: 'PROACTIVE',
+      status: 'AWAITING_REPLY',
+      campaignId: campaign.id,
+      idOnExternalPlatform: recipient.threadExternalId,
+      cxoneContactId: recipient.cxoneContactId,
+      contact: { address: to, displayName: 'Ana' },
+      messages: [
+        {
+          direction: 'OUTBOUND',
+          author: 'SYSTEM',
+          status: 'SENT',
+          cxoneMessageId: recipient.cxoneMessageId,
+          content: { type: 'TEXT', text: 'Your flight BA123 is cancelled. Reply HELP to rebook.' },
+        },
+      ],
+    });
+    expect((await admin.get(`/api/v1/threads/${campaign.id}`)).status).toBe(404);
+  });
+
   it('rides out a 429 storm without losing, duplicating or spending attempts on anyone', async () => {
     await sim.control.patch('/sim/config', { outboundRatePerSecond: 8 });
     const campaign = await createCampaign(admin, {

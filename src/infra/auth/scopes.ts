@@ -11,6 +11,7 @@ export const SCOPES = [
   'campaigns:read',
   'messages:write',
   'messages:read',
+  'threads:read',
   'optouts:write',
   'optouts:read',
 ] as const;

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '@/infra/auth/auth.decorators';
-import { MessageResponse, SendMessageDto } from '@/modules/campaigns/dto/campaign.dto';
+import { MessageResponse, SendMessageDto } from './dto/proactive-message.dto';
 import { ProactiveMessagesService } from './proactive-messages.service';
 
 @ApiTags('Proactive messages')

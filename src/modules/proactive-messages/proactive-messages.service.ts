@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationFailedError } from '@/infra/errors/domain-error';
 import { CampaignIntake } from '@/modules/campaigns/campaign-intake';
 import { toRecipientResponse } from '@/modules/campaigns/campaigns.service';
-import { MessageResponse, SendMessageDto } from '@/modules/campaigns/dto/campaign.dto';
+import { MessageResponse, SendMessageDto } from './dto/proactive-message.dto';
 import { toProactiveContent } from '@/modules/campaigns/dto/content.dto';
 import { toStringRecord } from '@/modules/campaigns/dto/validators';
 import { RecipientIntake } from '@/modules/campaigns/recipient-intake';

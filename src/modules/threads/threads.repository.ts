@@ -11,10 +11,57 @@ export interface SentAlert {
   message: Pick<Message, 'idOnExternalPlatform' | 'cxoneMessageId'> & { content: unknown };
 }
 
-/** The thread and message tables (and the contact a thread belongs to). */
+export type ThreadRow = Pick<
+  Thread,
+  | 'id'
+  | 'channelId'
+  | 'idOnExternalPlatform'
+  | 'origin'
+  | 'status'
+  | 'closeReason'
+  | 'cxoneContactId'
+  | 'cxoneThreadId'
+  | 'campaignId'
+  | 'lastCustomerAt'
+  | 'lastActivityAt'
+  | 'closedAt'
+  | 'createdAt'
+> & { address: Contact['address']; displayName: Contact['displayName'] };
+
+const THREAD_COLUMNS = `t.id, t.channel_id AS "channelId", t.id_on_external_platform AS "idOnExternalPlatform", t.origin, t.status,
+  t.close_reason AS "closeReason", t.cxone_contact_id AS "cxoneContactId", t.cxone_thread_id AS "cxoneThreadId",
+  t.campaign_id AS "campaignId", t.last_customer_at AS "lastCustomerAt", t.last_activity_at AS "lastActivityAt",
+  t.closed_at AS "closedAt", t.created_at AS "createdAt", c.address, c.display_name AS "displayName"`;
+
+/** The thread table (and, for a sent alert, its first message and the contact it belongs to). */
 @Injectable()
 export class ThreadsRepository {
   constructor(private readonly prisma: PrismaService) {}
+
+  async findById(id: string): Promise<ThreadRow | null> {
+    const { rows } = await this.prisma.pool.query<ThreadRow>(
+      `SELECT ${THREAD_COLUMNS} FROM thread t JOIN contact c ON c.id = t.contact_id WHERE t.id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Newest first; the cursor is the last id of the previous page. */
+  async list(filter: {
+    campaignId?: string;
+    status?: Thread['status'];
+    limit: number;
+    after?: string;
+  }): Promise<ThreadRow[]> {
+    const { rows } = await this.prisma.pool.query<ThreadRow>(
+      `SELECT ${THREAD_COLUMNS} FROM thread t JOIN contact c ON c.id = t.contact_id
+       WHERE ($1::uuid IS NULL OR t.campaign_id = $1::uuid) AND ($2::"ThreadStatus" IS NULL OR t.status = $2::"ThreadStatus")
+         AND ($4::uuid IS NULL OR (t.created_at, t.id) < (SELECT created_at, id FROM thread WHERE id = $4::uuid))
+       ORDER BY t.created_at DESC, t.id DESC LIMIT $3`,
+      [filter.campaignId ?? null, filter.status ?? null, filter.limit, filter.after ?? null],
+    );
+    return rows;
+  }
 
   /**
    * Records a sent alert in one statement (one round trip on the send hot path): the customer's contact (created if

@@ -1,7 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { SentAlert, ThreadsRepository } from './threads.repository';
+import { NotFoundError } from '@/infra/errors/domain-error';
+import { keysetPage } from '@/infra/http/pagination';
+import { MessagesService } from '@/modules/messages/messages.service';
+import { ListThreadsQuery, ThreadPage, ThreadResponse, ThreadSummary } from './dto/thread.dto';
+import { SentAlert, ThreadRow, ThreadsRepository } from './threads.repository';
 
 export type { SentAlert } from './threads.repository';
+
+export class ThreadNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`no thread ${id}`);
+  }
+}
 
 /**
  * Conversations: one thread per CXone thread, whichever direction opened it (a proactive alert, a BYOC chat), so a
@@ -9,10 +19,51 @@ export type { SentAlert } from './threads.repository';
  */
 @Injectable()
 export class ThreadsService {
-  constructor(private readonly repository: ThreadsRepository) {}
+  constructor(
+    private readonly repository: ThreadsRepository,
+    private readonly messages: MessagesService,
+  ) {}
 
   /** A proactive alert went out: its thread awaits the customer's reply, with the alert as the first message. */
   recordProactiveAlert(alert: SentAlert): Promise<string> {
     return this.repository.recordProactiveAlert(alert);
   }
+
+  /** The conversation: the thread, its customer and its messages in order. */
+  async get(id: string): Promise<ThreadResponse> {
+    const thread = await this.repository.findById(id);
+    if (!thread) throw new ThreadNotFoundError(id);
+    return { ...toSummary(thread), messages: await this.messages.history(id) };
+  }
+
+  async list(query: ListThreadsQuery): Promise<ThreadPage> {
+    const limit = query.limit ?? 100;
+    const rows = await this.repository.list({
+      limit: limit + 1,
+      ...(query.campaignId ? { campaignId: query.campaignId } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.cursor ? { after: query.cursor } : {}),
+    });
+    const page = keysetPage(rows, limit, (t) => t.id);
+    return { data: page.rows.map(toSummary), nextCursor: page.nextCursor };
+  }
+}
+
+function toSummary(t: ThreadRow): ThreadSummary {
+  return {
+    id: t.id,
+    channelId: t.channelId,
+    idOnExternalPlatform: t.idOnExternalPlatform,
+    origin: t.origin,
+    status: t.status,
+    closeReason: t.closeReason,
+    cxoneContactId: t.cxoneContactId,
+    cxoneThreadId: t.cxoneThreadId,
+    campaignId: t.campaignId,
+    contact: { address: t.address, displayName: t.displayName },
+    lastCustomerAt: t.lastCustomerAt?.toISOString() ?? null,
+    lastActivityAt: t.lastActivityAt.toISOString(),
+    closedAt: t.closedAt?.toISOString() ?? null,
+    createdAt: t.createdAt.toISOString(),
+  };
 }

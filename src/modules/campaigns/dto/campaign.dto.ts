@@ -97,35 +97,6 @@ export class CreateCampaignDto {
   recipients?: unknown[];
 }
 
-export class SendMessageDto {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
-  channelId!: string;
-
-  @ApiProperty({ example: '+12025550143', description: 'E.164 phone number or the channel external user id' })
-  @IsString()
-  @Length(1, 255)
-  to!: string;
-
-  @ApiPropertyOptional({ example: 'Ana Lima' })
-  @IsOmittable()
-  @IsString()
-  @Length(1, 200)
-  name?: string;
-
-  @ApiProperty({ type: ContentDto })
-  @IsDefined()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ContentDto)
-  content!: ContentDto;
-
-  @ApiPropertyOptional({ example: { alert_type: 'fraud_alert' } })
-  @IsOmittable()
-  @IsCustomFields()
-  customFields?: Record<string, string>;
-}
-
 export class IntakeReport {
   @ApiProperty({ description: 'Rows received in this request' }) received!: number;
   @ApiProperty({ description: 'New recipients that will be sent to' }) accepted!: number;
@@ -250,11 +221,4 @@ export class RecipientPage {
 
 export class RetryFailedResponse {
   @ApiProperty({ description: 'Recipients put back in the queue' }) requeued!: number;
-}
-
-export class MessageResponse extends RecipientResponse {
-  @ApiProperty({ format: 'uuid' }) channelId!: string;
-  @ApiProperty({ type: ContentDto }) content!: unknown;
-  @ApiProperty({ type: Object }) customFields!: Record<string, string>;
-  @ApiProperty() createdAt!: string;
 }

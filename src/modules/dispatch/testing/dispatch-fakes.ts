@@ -183,7 +183,7 @@ export class RecordingThreads extends ThreadsService {
   readonly alerts: SentAlert[] = [];
 
   constructor() {
-    super(undefined as never);
+    super(undefined as never, undefined as never);
   }
 
   override recordProactiveAlert(alert: SentAlert): Promise<string> {
