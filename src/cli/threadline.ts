@@ -7,13 +7,12 @@
  *   api-key revoke <id>
  */
 import 'reflect-metadata';
-import { Logger, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { parseArgs } from 'node:util';
-import { AppConfig, ConfigError, ConfigModule } from '@/config';
-import { PrismaModule } from '@/infra/prisma/prisma.module';
+import { AppConfig, ConfigError } from '@/config';
+import { PrismaService } from '@/infra/prisma/prisma.service';
 import { ApiKeysRepository } from '@/modules/auth/api-keys.repository';
 import { ApiKeysService, OPERATOR } from '@/modules/auth/api-keys.service';
 import { CreateApiKeyDto } from '@/modules/auth/dto/api-key.dto';
@@ -27,18 +26,13 @@ scopes: ${SCOPES.join(', ')}`;
 
 class UsageError extends Error {}
 
-/** What the commands need: the API keys service over the database (no Redis, no HTTP). */
-@Module({ imports: [PrismaModule], providers: [ApiKeysRepository, ApiKeysService] })
-class CliModule {}
-
 async function main(argv: string[]): Promise<void> {
   Logger.overrideLogger(['error']);
   const config = AppConfig.load();
-  const context = await NestFactory.createApplicationContext(
-    { module: CliModule, imports: [ConfigModule.forRoot(config)] },
-    { logger: false },
-  );
-  const apiKeys = context.get(ApiKeysService);
+  // Wired by hand, not through a Nest context: `npm run cli` runs the TypeScript through tsx (esbuild), which emits
+  // no decorator metadata, so Nest's constructor injection cannot work there. Only the database is needed.
+  const prisma = new PrismaService(config);
+  const apiKeys = new ApiKeysService(new ApiKeysRepository(prisma), config);
   try {
     const [group, command, ...rest] = argv;
     if (group !== 'api-key') throw new UsageError(`unknown command ${group ?? ''}`.trim());
@@ -77,7 +71,7 @@ async function main(argv: string[]): Promise<void> {
         throw new UsageError(`unknown api-key command ${command ?? ''}`.trim());
     }
   } finally {
-    await context.close();
+    await prisma.onApplicationShutdown();
   }
 }
 
