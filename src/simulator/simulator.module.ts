@@ -7,6 +7,7 @@ import { MiddlewareClient } from './agent/middleware-client';
 import { AuthController } from './auth/auth.controller';
 import { SimAuthService } from './auth/auth.service';
 import { DfoAuthGuard } from './auth/dfo-auth.guard';
+import { SimClock } from './common/clock';
 import { SimulatorExceptionFilter } from './common/sim-exception.filter';
 import { NativeOptOut } from './consent/native-opt-out';
 import { AdminController, InspectionController, PeopleController } from './control/control.controller';
@@ -36,7 +37,8 @@ import { TrafficStats } from './traffic/traffic-stats';
 /**
  * The CXone simulator: a separate Nest application (createSimulatorApp) that plays a CXone tenant — discovery,
  * tokens, the DFO API with its limits and faults, and the agent side calling a BYOC middleware — with all state in
- * memory. It shares nothing with the main AppModule but the configuration.
+ * memory and its own clock (SimClock, which tests can move forward). It shares nothing with the main AppModule but the
+ * configuration.
  */
 export interface SimulatorModuleOptions {
   /** Randomness and waiting for the arrival jitter (default: Math.random and timers). */
@@ -60,6 +62,7 @@ export class SimulatorModule {
         HealthController,
       ],
       providers: [
+        SimClock,
         SimSettings,
         TenantRegistry,
         TokenStore,

@@ -42,7 +42,11 @@ describe('the built-in migrator', () => {
     expect(
       recorded.map((r) => [r.migration_name, r.checksum, r.applied_steps_count, r.logs, r.rolled_back_at]),
     ).toEqual(files.map((f) => [f.name, checksumOf(f.sql), 1, null, null]));
-    expect(recorded.every((r) => r.finished_at instanceof Date && /^[0-9a-f-]{36}$/.test(r.id))).toBe(true);
+    expect(
+      recorded
+        .filter((r) => !(r.finished_at instanceof Date && /^[0-9a-f-]{36}$/.test(r.id)))
+        .map((r) => ({ migration: r.migration_name, id: r.id, finished_at: r.finished_at })),
+    ).toEqual([]);
     const tables = await withClient(url, async (c) =>
       (await c.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).rows.map(
         (r) => r.tablename,

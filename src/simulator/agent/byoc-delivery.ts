@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { DfoChannel } from '@/integrations/cxone/dfo.types';
+import { SimClock } from '@/simulator/common/clock';
 import { isObject } from '@/simulator/common/field-check';
 import { ChannelsService } from '@/simulator/dfo/channels.service';
 import { ConversationStore, SimAuthorUser, SimContact, SimMessage } from '@/simulator/state/conversations';
@@ -24,6 +25,7 @@ export class ByocDelivery implements OnModuleDestroy {
     private readonly store: ConversationStore,
     private readonly tenants: TenantRegistry,
     private readonly channels: ChannelsService,
+    private readonly clock: SimClock,
   ) {}
 
   /**
@@ -109,7 +111,7 @@ export class ByocDelivery implements OnModuleDestroy {
       return;
     }
     message.deliveryStatus = 'failed';
-    message.deliveryStatusUpdatedAt = new Date().toISOString();
+    message.deliveryStatusUpdatedAt = this.clock.nowIso();
     message.deliveryReason =
       answer.status === null
         ? `middleware unreachable: ${answer.error ?? 'no answer'}`

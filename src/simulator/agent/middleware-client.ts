@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import axios, { AxiosInstance } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { nowMs } from '@/simulator/common/clock';
+import { realNowMs, SimClock } from '@/simulator/common/clock';
 import { isObject } from '@/simulator/common/field-check';
 import { SimSettings } from '@/simulator/state/sim-settings';
 import type { MiddlewareOperation } from '@/simulator/traffic/operations';
@@ -27,7 +27,8 @@ const DEFAULT_TOKEN_TTL_S = 3600;
 
 /**
  * The simulated CXone's HTTP client towards the BYOC middleware, behaving as CXone does (cxone-api.md §1.2): it gets
- * a token from `{middlewareUrl}/1.0/token` with client credentials (JSON), caches it until it expires, calls with
+ * a token from `{middlewareUrl}/1.0/token` with client credentials (JSON), caches it until it expires (on the
+ * simulator's clock: advancing it past the token's lifetime makes CXone fetch a new one), calls with
  * `Authorization: Bearer`, and on a 401 fetches a new token and repeats the call once. Every call, token requests
  * included, goes into the request log as direction 'to-middleware'.
  */
@@ -44,6 +45,7 @@ export class MiddlewareClient implements OnModuleDestroy {
     private readonly settings: SimSettings,
     private readonly log: RequestLog,
     private readonly stats: TrafficStats,
+    private readonly clock: SimClock,
   ) {
     this.http = axios.create({
       httpAgent: this.httpAgent,
@@ -85,7 +87,7 @@ export class MiddlewareClient implements OnModuleDestroy {
   }
 
   private currentToken(): Promise<CachedToken | MiddlewareAnswer> {
-    if (this.token && this.token.expiresAt > Date.now()) return Promise.resolve(this.token);
+    if (this.token && this.token.expiresAt > this.clock.nowMs()) return Promise.resolve(this.token);
     // One token request at a time: concurrent calls share it.
     this.tokenRequest ??= this.fetchToken().finally(() => (this.tokenRequest = null));
     return this.tokenRequest;
@@ -106,7 +108,7 @@ export class MiddlewareClient implements OnModuleDestroy {
     const ttlS = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_TTL_S;
     // Refresh a little before the end, as a cautious client would (at most 30 s or 10% early).
     const marginMs = Math.min(30_000, ttlS * 100);
-    this.token = { value: body.access_token, expiresAt: Date.now() + ttlS * 1000 - marginMs };
+    this.token = { value: body.access_token, expiresAt: this.clock.nowMs() + ttlS * 1000 - marginMs };
     return this.token;
   }
 
@@ -120,8 +122,9 @@ export class MiddlewareClient implements OnModuleDestroy {
     const s = this.settings.value;
     const url = `${s.middlewareUrl}${path}`;
     this.stats.countRequest(operation);
+    const started = realNowMs();
     const entry = this.log.append({
-      at: nowMs(),
+      at: this.clock.nowMs(),
       direction: 'to-middleware',
       method,
       path: new URL(url).pathname,
@@ -140,13 +143,13 @@ export class MiddlewareClient implements OnModuleDestroy {
         headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
       });
       entry.status = response.status;
-      entry.durationMs = nowMs() - entry.at;
+      entry.durationMs = realNowMs() - started;
       entry.responseBody = response.data === '' ? undefined : response.data;
       this.stats.middlewareCall(response.status >= 200 && response.status < 300);
       return { status: response.status, body: entry.responseBody ?? null, stage: 'call' };
     } catch (err: unknown) {
       const message = err instanceof Error ? err.message : String(err);
-      entry.durationMs = nowMs() - entry.at;
+      entry.durationMs = realNowMs() - started;
       entry.error = message;
       this.stats.middlewareCall(false);
       this.logger.warn(`${method} ${url} failed: ${message}`);

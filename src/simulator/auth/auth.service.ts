@@ -5,6 +5,7 @@ import type {
   OpenIdConfiguration,
   TokenResponse,
 } from '@/integrations/cxone/dfo.types';
+import { SimClock } from '@/simulator/common/clock';
 import { FieldCheck, isObject } from '@/simulator/common/field-check';
 import { encodeJwt } from '@/simulator/common/jwt';
 import { ControlError, DfoError, DfoNotFoundError, OAuthError } from '@/simulator/common/sim-errors';
@@ -63,6 +64,7 @@ export class SimAuthService {
     private readonly tenants: TenantRegistry,
     private readonly tokens: TokenStore,
     private readonly settings: SimSettings,
+    private readonly clock: SimClock,
   ) {}
 
   openIdConfiguration(base: string): OpenIdConfiguration {
@@ -144,7 +146,7 @@ export class SimAuthService {
       issuer,
       subject,
     });
-    const iat = Math.floor(Date.now() / 1000);
+    const iat = Math.floor(this.clock.nowMs() / 1000);
     const response: TokenResponse & Record<string, unknown> = {
       access_token: access.token,
       token_type: 'Bearer',
@@ -225,7 +227,7 @@ export class SimAuthService {
     };
     if (!record) return refuse('the one-time token is not valid');
     if (record.used) return refuse('the one-time token has already been used');
-    if (record.expiresAt <= Date.now()) return refuse('the one-time token has expired');
+    if (record.expiresAt <= this.clock.nowMs()) return refuse('the one-time token has expired');
     if (record.brandId !== input.brandId || record.userId !== input.userId) {
       return refuse('the one-time token was not issued for this brand and user');
     }

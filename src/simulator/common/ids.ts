@@ -9,7 +9,7 @@ export const uuid = (): string => randomUUID();
 export class ContactNumbers {
   private last = 0;
 
-  next(nowMs = Date.now()): string {
+  next(nowMs: number): string {
     this.last = Math.max(this.last + 1, Math.floor(nowMs) * 1000);
     return String(this.last);
   }

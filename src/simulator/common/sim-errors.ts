@@ -100,7 +100,9 @@ export class ControlError extends SimHttpError {
 
 /**
  * Formats Retry-After for `ms` from now: whole seconds (ceil, at least 1) or an HTTP date on a whole second no earlier
- * than that (both forms are allowed by RFC 9110; which one DFO sends is not known).
+ * than that (both forms are allowed by RFC 9110; which one DFO sends is not known). `now` is real time, not the
+ * simulator's clock: Retry-After tells the caller how long to wait, the caller waits in real time, and the Date
+ * header Node sends beside it is real time too.
  */
 export function formatRetryAfter(ms: number, format: 'seconds' | 'http-date', now = Date.now()): string {
   const waitMs = Math.max(1000, Number.isFinite(ms) ? ms : 3_600_000);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DfoChannel, DfoMessageContent, DfoRecipient } from '@/integrations/cxone/dfo.types';
-import { isoAt } from '@/simulator/common/clock';
+import { isoAt, SimClock } from '@/simulator/common/clock';
 import { FieldCheck, isObject } from '@/simulator/common/field-check';
 import { ControlError, DfoError } from '@/simulator/common/sim-errors';
 import { ConversationStore } from '@/simulator/state/conversations';
@@ -34,6 +34,7 @@ export class NativeOptOut {
   constructor(
     private readonly settings: SimSettings,
     private readonly store: ConversationStore,
+    private readonly clock: SimClock,
   ) {}
 
   /** Whether CXone handles consent on this channel itself (nativeOptOut on, an SMS channel). */
@@ -79,7 +80,10 @@ export class NativeOptOut {
     const { channelId, idOnExternalPlatform } = this.validate(body);
     const existing = this.entries.get(key(channelId, idOnExternalPlatform));
     if (existing) return { entry: { ...existing }, created: false };
-    return { entry: { ...this.optOut(channelId, idOnExternalPlatform, Date.now(), 'control', null) }, created: true };
+    return {
+      entry: { ...this.optOut(channelId, idOnExternalPlatform, this.clock.nowMs(), 'control', null) },
+      created: true,
+    };
   }
 
   /** DELETE /sim/opt-outs/{channelId}/{idOnExternalPlatform}. */

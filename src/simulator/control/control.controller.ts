@@ -11,7 +11,7 @@ import { SimSettings } from '@/simulator/state/sim-settings';
 import { TenantRegistry } from '@/simulator/state/tenants';
 import { FaultInjector, OneShotFault } from '@/simulator/traffic/fault-injector';
 import { ControlGuard } from './control.guard';
-import { ControlService } from './control.service';
+import { ClockView, ControlService } from './control.service';
 import { NoNulBytesGuard } from './nul-bytes';
 
 type Query = Record<string, unknown>;
@@ -62,7 +62,7 @@ export class InspectionController {
   }
 }
 
-/** Administration: settings, reset, tenants, tokens, channels and templates, faults. */
+/** Administration: settings, reset, the clock, tenants, tokens, channels and templates, faults. */
 @Controller('sim')
 @UseGuards(ControlGuard, NoNulBytesGuard)
 export class AdminController {
@@ -105,6 +105,17 @@ export class AdminController {
     const { tenant, created } = this.tenants.upsert(body);
     void reply.code(created ? 201 : 200);
     return TenantRegistry.describe(tenant);
+  }
+
+  @Get('clock')
+  clock(): ClockView {
+    return this.control.clockView();
+  }
+
+  @Post('clock')
+  @HttpCode(200)
+  advanceClock(@Body() body: unknown): ClockView {
+    return this.control.advanceClock(body);
   }
 
   @Post('tokens/expire')

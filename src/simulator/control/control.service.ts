@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { DfoChannel } from '@/integrations/cxone/dfo.types';
-import { FieldCheck } from '@/simulator/common/field-check';
+import { MAX_CLOCK_ADVANCE_MS, MAX_CLOCK_OFFSET_MS, SimClock } from '@/simulator/common/clock';
+import { FieldCheck, isObject } from '@/simulator/common/field-check';
 import { ControlError, DfoError } from '@/simulator/common/sim-errors';
 import { ChannelsService } from '@/simulator/dfo/channels.service';
 import { toDfoContact, toMessageView, toThreadView } from '@/simulator/dfo/dfo-mappers';
@@ -18,6 +19,14 @@ import { TrafficStats } from '@/simulator/traffic/traffic-stats';
 type Query = Record<string, unknown>;
 
 const DEFAULT_REQUEST_LIMIT = 10_000;
+
+/** GET and POST /sim/clock answer this. */
+export interface ClockView {
+  /** The simulated time (ISO-8601). */
+  now: string;
+  /** How far it is ahead of real time (ms). */
+  offsetMs: number;
+}
 
 function str(query: Query, name: string): string | undefined {
   const value = query[name];
@@ -48,14 +57,16 @@ export class ControlService {
     private readonly middleware: MiddlewareClient,
     private readonly optOut: NativeOptOut,
     private readonly webhooks: WebhookDispatcher,
+    private readonly clock: SimClock,
   ) {}
 
   /**
    * POST /sim/reset: conversations, opt-outs, pushed events (and their pending retries), log, stats, tokens, faults
-   * and buckets cleared; seed and config defaults back.
+   * and buckets cleared; seed and config defaults back; the clock back to real time.
    */
   reset(): void {
     this.webhooks.reset();
+    this.clock.reset();
     this.settings.reset();
     this.store.reset();
     this.tokens.clear();
@@ -146,6 +157,29 @@ export class ControlService {
   /** POST /sim/channels: the NewChannel body, no auth. */
   addChannel(body: unknown): { channel: DfoChannel; created: boolean } {
     return asControl(() => this.channels.upsert(body));
+  }
+
+  /** GET /sim/clock. */
+  clockView(): ClockView {
+    return { now: this.clock.nowIso(), offsetMs: this.clock.offsetMs };
+  }
+
+  /** POST /sim/clock {advanceMs}: moves the simulator's clock forward (never back: POST /sim/reset does that). */
+  advanceClock(body: unknown): ClockView {
+    if (!isObject(body)) throw new ControlError(400, 'the body must be a JSON object: {"advanceMs": <ms>}');
+    const check = new FieldCheck();
+    check.noExtraKeys(body, ['advanceMs']);
+    const advanceMs = check.number(body.advanceMs, 'advanceMs', { min: 1, max: MAX_CLOCK_ADVANCE_MS, integer: true });
+    if (advanceMs !== undefined && this.clock.offsetMs + advanceMs > MAX_CLOCK_OFFSET_MS) {
+      check.add(
+        'advanceMs',
+        `advanceMs would put the clock more than ${MAX_CLOCK_OFFSET_MS} ms (100 years) ahead of real time (now ${this.clock.offsetMs} ms ahead)`,
+        'outOfRange',
+      );
+    }
+    this.throwIfInvalid(check);
+    this.clock.advance(advanceMs!);
+    return this.clockView();
   }
 
   expireTokens(): { expired: number } {

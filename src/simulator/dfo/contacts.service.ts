@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DfoCustomFieldDefinition } from '@/integrations/cxone/dfo.types';
+import { SimClock } from '@/simulator/common/clock';
 import { FieldCheck } from '@/simulator/common/field-check';
 import { DfoNotFoundError, DfoValidationError } from '@/simulator/common/sim-errors';
 import { DfoEvents } from '@/simulator/events/dfo-events.service';
@@ -25,6 +26,7 @@ export class ContactsService {
     private readonly limits: RateLimits,
     private readonly settings: SimSettings,
     private readonly events: DfoEvents,
+    private readonly clock: SimClock,
   ) {}
 
   /** Spends one read of the caller's tenant budget ("get contact (incl. contact messages)"), or throws a 429. */
@@ -89,7 +91,7 @@ export class ContactsService {
     const values = validateCustomFieldValues(body);
     const contact = this.require(contactNumber);
     this.limits.takeContact(contact.id);
-    const updatedAt = new Date().toISOString();
+    const updatedAt = this.clock.nowIso();
     mergeCustomFields(
       contact.customFields,
       values.map((v) => ({ ...v, updatedAt })),

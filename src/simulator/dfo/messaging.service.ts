@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DfoChannel, DfoMessageContent, DfoMessageResponse, DfoRecipient } from '@/integrations/cxone/dfo.types';
+import { SimClock } from '@/simulator/common/clock';
 import { FieldCheck } from '@/simulator/common/field-check';
 import { platformMessageId, uuid } from '@/simulator/common/ids';
 import { DfoError, DfoNotFoundError, DfoValidationError } from '@/simulator/common/sim-errors';
@@ -52,6 +53,7 @@ export class MessagingService {
     private readonly tenants: TenantRegistry,
     private readonly optOut: NativeOptOut,
     private readonly events: DfoEvents,
+    private readonly clock: SimClock,
   ) {}
 
   requireChannel(channelId: string): DfoChannel {
@@ -71,7 +73,7 @@ export class MessagingService {
         return first;
       }
     }
-    const now = Date.now();
+    const now = this.clock.nowMs();
     const thread = this.store.thread(channelId, message.thread.idOnExternalPlatform);
     if (thread) this.requireOpenThread(thread);
     const openContact = thread ? this.store.openContactOf(thread) : undefined;
@@ -145,7 +147,7 @@ export class MessagingService {
         return first;
       }
     }
-    const now = Date.now();
+    const now = this.clock.nowMs();
     const primary = request.recipients.find((r) => r.isPrimary) ?? request.recipients[0];
     this.checkRecipientAddresses(channel, request.recipients);
     this.optOut.refuseOptedOut(channel, request.recipients, request.recipientsField);
@@ -226,7 +228,7 @@ export class MessagingService {
     lastName?: string;
   }): DfoMessageResponse {
     const channel = this.requireChannel(input.channelId);
-    const now = Date.now();
+    const now = this.clock.nowMs();
     let thread: SimThread | undefined;
     if (input.threadIdOnExternalPlatform) {
       thread = this.store.thread(input.channelId, input.threadIdOnExternalPlatform);
@@ -285,7 +287,7 @@ export class MessagingService {
     agent: SimAuthorUser;
   }): { thread: SimThread; contact: SimContact; message: SimMessage } {
     const { channel } = input;
-    const now = Date.now();
+    const now = this.clock.nowMs();
     if (input.thread) this.requireOpenThread(input.thread);
     const endUserId = input.thread?.endUserIdOnExternalPlatform ?? input.to!;
     this.optOut.refuseOptedOut(channel, [{ idOnExternalPlatform: endUserId }]);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SimClock } from '@/simulator/common/clock';
 import { DfoNotFoundError } from '@/simulator/common/sim-errors';
 import { ConversationStore, SimThread } from '@/simulator/state/conversations';
 import { validateDeliveryStatus, validateSenderAction, validateThreadUpdate } from './dfo-validation';
@@ -10,6 +11,7 @@ export class ThreadsService {
   constructor(
     private readonly store: ConversationStore,
     private readonly messaging: MessagingService,
+    private readonly clock: SimClock,
   ) {}
 
   /** PUT /channels/{channelId}/threads/{threadId} {canAddMoreMessages}. */
@@ -23,7 +25,7 @@ export class ThreadsService {
   senderAction(channelId: string, threadId: string, body: unknown): void {
     this.messaging.requireChannel(channelId);
     const action = validateSenderAction(body);
-    this.require(channelId, threadId).lastSenderAction = { action, at: new Date().toISOString() };
+    this.require(channelId, threadId).lastSenderAction = { action, at: this.clock.nowIso() };
   }
 
   /** PUT /channels/{channelId}/messages/{messageIdOnExternalPlatform}/status {status, updatedAt, reason?}. */

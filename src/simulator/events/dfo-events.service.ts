@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DfoContactStatus } from '@/integrations/cxone/dfo.types';
+import { SimClock } from '@/simulator/common/clock';
 import type { SimContact, SimMessage } from '@/simulator/state/conversations';
 import { SimSettings } from '@/simulator/state/sim-settings';
 import { TenantRegistry } from '@/simulator/state/tenants';
@@ -17,16 +18,17 @@ export class DfoEvents {
     private readonly settings: SimSettings,
     private readonly tenants: TenantRegistry,
     private readonly webhooks: WebhookDispatcher,
+    private readonly clock: SimClock,
   ) {}
 
   /** A customer's message was stored in `contact`. */
-  inboundMessage(contact: SimContact, message: SimMessage, now = Date.now()): void {
+  inboundMessage(contact: SimContact, message: SimMessage, now = this.clock.nowMs()): void {
     if (!this.settings.value.webhookUrl || message.direction !== 'inbound') return;
     this.webhooks.publish(messageCreatedEvent(this.brand(contact), contact, message, now));
   }
 
   /** Sets the contact's status; a change (not a repeat of the same status) is pushed as CaseStatusChanged. */
-  setContactStatus(contact: SimContact, status: DfoContactStatus, now = Date.now()): void {
+  setContactStatus(contact: SimContact, status: DfoContactStatus, now = this.clock.nowMs()): void {
     const previous = contact.status;
     contact.status = status;
     contact.statusUpdatedAt = now;

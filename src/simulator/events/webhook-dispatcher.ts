@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { DfoPushedEvent } from '@/integrations/cxone/dfo.types';
-import { nowMs } from '@/simulator/common/clock';
+import { isoAt, realNowMs, SimClock } from '@/simulator/common/clock';
 import { FieldCheck, isObject } from '@/simulator/common/field-check';
 import { ControlError } from '@/simulator/common/sim-errors';
 import { SimSettings } from '@/simulator/state/sim-settings';
@@ -62,6 +62,7 @@ export class WebhookDispatcher implements BeforeApplicationShutdown {
     private readonly settings: SimSettings,
     private readonly log: RequestLog,
     private readonly stats: TrafficStats,
+    private readonly clock: SimClock,
   ) {}
 
   /** Records the event and starts delivering it (does not wait). */
@@ -158,14 +159,15 @@ export class WebhookDispatcher implements BeforeApplicationShutdown {
     const timestamp =
       options.reuseTimestamp && delivery.firstTimestamp !== null
         ? delivery.firstTimestamp
-        : Math.floor(Date.now() / 1000);
+        : Math.floor(this.clock.nowMs() / 1000);
     if (!options.tamper) delivery.firstTimestamp ??= timestamp;
     const base = { eventId, timestamp, tampered: options.tamper };
     const url = s.webhookUrl;
     if (!url) return this.record(delivery, { ...base, status: null, ok: false, error: 'webhookUrl is not set' });
     const auth = webhookAuthHeaders(s.webhookAuth, s.webhookSecret, timestamp, delivery.raw, options.tamper);
+    const started = realNowMs();
     const entry = this.log.append({
-      at: nowMs(),
+      at: this.clock.nowMs(),
       direction: 'to-webhook',
       method: 'POST',
       path: new URL(url).pathname,
@@ -187,13 +189,13 @@ export class WebhookDispatcher implements BeforeApplicationShutdown {
       });
       const text = await response.text();
       entry.status = response.status;
-      entry.durationMs = nowMs() - entry.at;
+      entry.durationMs = realNowMs() - started;
       if (text !== '') entry.responseBody = parseAnswer(text);
       const ok = response.status >= 200 && response.status < 300;
       return this.record(delivery, { ...base, status: response.status, ok });
     } catch (err: unknown) {
       const message = describeError(err);
-      entry.durationMs = nowMs() - entry.at;
+      entry.durationMs = realNowMs() - started;
       entry.error = message;
       if (!signal.aborted) this.logger.warn(`POST ${url} (event ${eventId}) failed: ${message}`);
       return this.record(delivery, { ...base, status: null, ok: false, error: message });
@@ -203,7 +205,7 @@ export class WebhookDispatcher implements BeforeApplicationShutdown {
   private record(delivery: Delivery, result: Omit<AttemptResult, 'attempts'>): AttemptResult {
     delivery.attempts++;
     delivery.lastStatus = result.status;
-    delivery.lastAttemptAt = new Date().toISOString();
+    delivery.lastAttemptAt = isoAt(this.clock.nowMs());
     if (result.error !== undefined) delivery.lastError = result.error;
     else delete delivery.lastError;
     if (result.ok && !result.tampered) delivery.state = 'delivered';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SimClock } from '@/simulator/common/clock';
 import { DfoRateLimitedError, formatRetryAfter } from '@/simulator/common/sim-errors';
 import { SlidingWindowLimiter } from '@/simulator/common/sliding-window-limiter';
 import { BucketLimits, TokenBucket } from '@/simulator/common/token-bucket';
@@ -8,7 +9,7 @@ import { SimSettings } from './sim-settings';
 /**
  * DFO's limits as the simulator enforces them: the outbound contract rate per tenant (a strict sliding second), the
  * "update specific contact" token bucket per contact and the "get contact" read budget per tenant (a token bucket).
- * A refused call changes nothing and is answered 429.
+ * A refused call changes nothing and is answered 429. Buckets refill and windows slide on the simulator's clock.
  */
 @Injectable()
 export class RateLimits {
@@ -19,6 +20,7 @@ export class RateLimits {
   constructor(
     private readonly settings: SimSettings,
     private readonly stats: TrafficStats,
+    private readonly clock: SimClock,
   ) {}
 
   /** Takes an outbound slot for `tenantId` at `at` (the request's arrival time), or throws a 429. */
@@ -40,13 +42,13 @@ export class RateLimits {
   }
 
   /** Throws a 429 if the contact's bucket is empty (takes nothing). */
-  checkContact(contactNumber: string, now = Date.now()): void {
+  checkContact(contactNumber: string, now = this.clock.nowMs()): void {
     const result = this.bucket(contactNumber, now).peek(now, this.bucketLimits());
     if (!result.ok) this.refuseContact(contactNumber, result.retryAfterMs);
   }
 
   /** Takes one token from the contact's bucket, or throws a 429. */
-  takeContact(contactNumber: string, now = Date.now()): void {
+  takeContact(contactNumber: string, now = this.clock.nowMs()): void {
     const result = this.bucket(contactNumber, now).take(now, this.bucketLimits());
     if (!result.ok) this.refuseContact(contactNumber, result.retryAfterMs);
   }

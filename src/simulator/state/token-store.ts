@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SimClock } from '@/simulator/common/clock';
 import { encodeJwt } from '@/simulator/common/jwt';
 import { randomToken } from '@/simulator/common/ids';
 
@@ -31,18 +32,20 @@ const ONE_TIME_TOKEN_TTL_MS = 10 * 60_000;
 /** Sweep expired tokens when the store grows past this many. */
 const SWEEP_AT = 10_000;
 
-/** Access, refresh and one-time tokens, in memory with their expiry. */
+/** Access, refresh and one-time tokens, in memory with their expiry (on the simulator's clock). */
 @Injectable()
 export class TokenStore {
   private access = new Map<string, IssuedToken>();
   private refresh = new Map<string, { tenantId: string; clientId: string; expiresAt: number }>();
   private oneTime = new Map<string, OneTimeToken>();
 
+  constructor(private readonly clock: SimClock) {}
+
   issueAccess(input: { tenantId: string; kind: TokenKind; ttlSeconds: number; issuer: string; subject: string }): {
     token: string;
     expiresIn: number;
   } {
-    const now = Date.now();
+    const now = this.clock.nowMs();
     const iat = Math.floor(now / 1000);
     const token = encodeJwt({
       iss: input.issuer,
@@ -66,14 +69,14 @@ export class TokenStore {
 
   issueRefresh(tenantId: string, clientId: string, ttlSeconds: number): string {
     const token = randomToken(32);
-    this.refresh.set(token, { tenantId, clientId, expiresAt: Date.now() + ttlSeconds * 1000 });
+    this.refresh.set(token, { tenantId, clientId, expiresAt: this.clock.nowMs() + ttlSeconds * 1000 });
     return token;
   }
 
   /** Consumes a refresh token (single use, rotated on every refresh). */
   useRefresh(token: string, clientId: string): string | null {
     const record = this.refresh.get(token);
-    if (!record || record.clientId !== clientId || record.expiresAt <= Date.now()) return null;
+    if (!record || record.clientId !== clientId || record.expiresAt <= this.clock.nowMs()) return null;
     this.refresh.delete(token);
     return record.tenantId;
   }
@@ -82,13 +85,13 @@ export class TokenStore {
     if (!token) return { ok: false, reason: 'missing' };
     const record = this.access.get(token);
     if (!record) return { ok: false, reason: 'unknown' };
-    if (record.expiresAt <= Date.now()) return { ok: false, reason: 'expired' };
+    if (record.expiresAt <= this.clock.nowMs()) return { ok: false, reason: 'expired' };
     return { ok: true, token: record };
   }
 
   /** POST /sim/tokens/expire: every token issued so far stops working now. Answers how many were live. */
   expireAll(): number {
-    const now = Date.now();
+    const now = this.clock.nowMs();
     let live = 0;
     for (const record of this.access.values()) {
       if (record.expiresAt > now) live++;
@@ -102,7 +105,7 @@ export class TokenStore {
     const record: OneTimeToken = {
       token: randomToken(24),
       ...input,
-      expiresAt: Date.now() + ONE_TIME_TOKEN_TTL_MS,
+      expiresAt: this.clock.nowMs() + ONE_TIME_TOKEN_TTL_MS,
       used: false,
     };
     this.oneTime.set(record.token, record);

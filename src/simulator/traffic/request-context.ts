@@ -1,13 +1,12 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import { nowMs } from '@/simulator/common/clock';
 import type { CxoneOperation } from './operations';
 import type { RequestLogEntry } from './request-log';
 
 /** What the simulator knows about one request besides the request itself. */
 export interface SimRequestContext {
-  /** Arrival time (epoch ms, sub-ms precision). */
+  /** Arrival time on the simulator's clock (epoch ms, sub-ms precision). */
   at: number;
   /** The request-log entry (CXone-facing routes only). */
   entry: RequestLogEntry | null;
@@ -24,9 +23,12 @@ export function setRequestContext(request: FastifyRequest, context: SimRequestCo
   (request as Decorated)[CONTEXT_KEY] = context;
 }
 
+/** The context the traffic hooks set when the request arrived (every request gets one, in onRequest). */
 export function requestContext(request: FastifyRequest): SimRequestContext {
-  const decorated = request as Decorated;
-  return (decorated[CONTEXT_KEY] ??= { at: nowMs(), entry: null, tenantId: null });
+  const context = (request as Decorated)[CONTEXT_KEY];
+  if (!context)
+    throw new Error(`${request.method} ${request.url} has no arrival context: are the traffic hooks installed?`);
+  return context;
 }
 
 /** The request-log entry of a request, if it has one (without creating a context). */

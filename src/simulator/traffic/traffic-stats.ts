@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { maxInSlidingWindow } from '@/infra/rate-limit/window-stats';
-import { nowMs } from '@/simulator/common/clock';
+import { SimClock } from '@/simulator/common/clock';
 import { WindowedCounter } from '@/simulator/common/windowed-counter';
 import type { FaultKind } from './request-log';
 
@@ -37,6 +37,8 @@ export class TrafficStats {
   private contactReads = newReadCounters();
   private contactReadsByTenant = new Map<string, ReadCounters>();
   private webhooks = { events: 0, attempts: 0, failedAttempts: 0, delivered: 0, failed: 0 };
+
+  constructor(private readonly clock: SimClock) {}
 
   countRequest(operation: string): void {
     this.byOperation.set(operation, (this.byOperation.get(operation) ?? 0) + 1);
@@ -106,7 +108,7 @@ export class TrafficStats {
   }
 
   snapshot(): Record<string, unknown> {
-    const now = nowMs();
+    const now = this.clock.nowMs();
     const reads = (c: ReadCounters) => ({
       total: c.reads.total,
       lastHour: c.reads.inWindow(now),

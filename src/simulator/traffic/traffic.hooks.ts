@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { nowMs, sleep } from '@/simulator/common/clock';
+import { SimClock, sleep } from '@/simulator/common/clock';
 import { DfoRateLimitedError, DfoServerError, formatRetryAfter } from '@/simulator/common/sim-errors';
 import { SimSettings } from '@/simulator/state/sim-settings';
 import { ArrivalJitter } from './arrival-jitter';
@@ -22,8 +22,8 @@ function pathOf(url: string): string {
 
 /**
  * Fastify hooks around every CXone-facing request, in the order of the request's life:
- * - onRequest: wait out the arrival jitter, then stamp the arrival time and append the request-log entry (so log
- *   order is arrival order);
+ * - onRequest: wait out the arrival jitter, then stamp the arrival time (SimClock) and append the request-log entry
+ *   (so log order is arrival order); control and health requests are only stamped;
  * - preHandler: keep the parsed body, add latency, inject faults (5xx/429 answered here, timeouts held then cut);
  * - onSend: "drop" faults: the request was applied, now the connection is destroyed instead of answered;
  * - onResponse: the answered status and duration.
@@ -37,11 +37,12 @@ export function installTrafficHooks(app: NestFastifyApplication): void {
   const faults = app.get(FaultInjector);
   const settings = app.get(SimSettings);
   const jitter = app.get(ArrivalJitter);
+  const clock = app.get(SimClock);
 
   fastify.decorateRequest(CONTEXT_KEY, null);
 
   const arrive = (request: FastifyRequest): void => {
-    const at = nowMs();
+    const at = clock.nowMs();
     const operation = (request.routeOptions.config as SimRouteConfig | undefined)?.simOperation ?? 'unknown';
     stats.countRequest(operation);
     const entry = log.append({
@@ -60,7 +61,10 @@ export function installTrafficHooks(app: NestFastifyApplication): void {
 
   // Callback style, so a request without jitter is stamped synchronously.
   fastify.addHook('onRequest', (request, _reply, done) => {
-    if (isControlPath(request.url)) return done();
+    if (isControlPath(request.url)) {
+      setRequestContext(request, { at: clock.nowMs(), entry: null, tenantId: null });
+      return done();
+    }
     const delay = jitter.beforeArrival();
     if (!delay) {
       arrive(request);

@@ -1,4 +1,5 @@
 import type { DfoMessageResponse } from '@/integrations/cxone/dfo.types';
+import { eventually } from '@test/helpers/eventually';
 import type { HttpClient } from '@test/helpers/http';
 import {
   CHAT,
@@ -22,19 +23,6 @@ interface AgentResult {
   threadIdOnExternalPlatform: string;
   idOnExternalPlatform: string | null;
   deliveredVia: string;
-}
-
-/** Retries `assertion` until it passes (for effects of background work), failing after `timeoutMs`. */
-async function eventually(assertion: () => Promise<void>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await assertion();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
 }
 
 const OUTBOUND = `/2.0/channel/${CHAT}/outbound`;
@@ -269,7 +257,10 @@ describe('CXone simulator: the agent side, calling a BYOC middleware', () => {
     });
     // The DFO outbound's delivery runs in the background: wait for it to be recorded.
     await eventually(async () =>
-      expect((await failures()).find((m) => m.id === res.body.message!.id)).toMatchObject({ deliveryStatus: 'failed' }),
+      expect((await failures()).find((m) => m.id === res.body.message!.id)).toMatchObject({
+        id: res.body.message!.id,
+        deliveryStatus: 'failed',
+      }),
     );
   });
 

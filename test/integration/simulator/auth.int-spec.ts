@@ -230,13 +230,19 @@ describe('CXone simulator: discovery and tokens', () => {
     });
 
     it('lets a token lapse after tokenTtlSeconds', async () => {
-      await sim.control.request('PATCH', '/sim/config', { tokenTtlSeconds: 1 });
+      await sim.control.request('PATCH', '/sim/config', { tokenTtlSeconds: 60 });
       const dfo = await sim.dfo();
       expect((await dfo.get('/dfo/3.0/contacts')).status).toBe(200);
 
-      await new Promise((resolve) => setTimeout(resolve, 1100)); // the lifetime passing is the behaviour under test
+      // The simulator's clock, not a real wait: 59 s in, then past the 60 s lifetime.
+      await sim.control.post('/sim/clock', { advanceMs: 59_000 });
+      const before = await dfo.get('/dfo/3.0/contacts');
+      await sim.control.post('/sim/clock', { advanceMs: 1_000 });
+      const after = await dfo.get<{ errors: Array<{ message: string }> }>('/dfo/3.0/contacts');
 
-      expect((await dfo.get('/dfo/3.0/contacts')).status).toBe(401);
+      expect(before.status).toBe(200);
+      expect(after.status).toBe(401);
+      expect(after.body.errors[0].message).toMatch(/expired/);
     });
   });
 

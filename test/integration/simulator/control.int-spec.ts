@@ -19,6 +19,8 @@ describe('CXone simulator: control API', () => {
     const withToken = await sim.control.get('/sim/stats');
     const health = await sim.http.get<{ status: string }>('/health');
     const dfo = await (await sim.dfo()).get('/dfo/3.0/channels');
+    const clockWithout = await sim.http.post('/sim/clock', { advanceMs: 60_000 });
+    const clock = await sim.control.get<{ offsetMs: number }>('/sim/clock');
 
     expect(without.status).toBe(401);
     expect(without.body).toMatchObject({
@@ -30,6 +32,8 @@ describe('CXone simulator: control API', () => {
     expect(health.status).toBe(200);
     expect(health.body).toEqual({ status: 'ok' });
     expect(dfo.status).toBe(200);
+    expect(clockWithout.status).toBe(401);
+    expect(clock.body.offsetMs).toBe(0);
   });
 
   it('shows the settings with secrets masked, and patches them with validation', async () => {
@@ -145,7 +149,7 @@ describe('CXone simulator: control API', () => {
     expect(all.body.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
     const times = all.body.map((e) => e.at);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
-    expect(times.some((t) => t % 1 !== 0)).toBe(true); // sub-millisecond precision
+    expect(times.filter((t) => Number.isInteger(t))).toEqual([]); // sub-millisecond precision
     expect(outbound.body).toHaveLength(3);
     expect(later.body.map((e) => e.seq)).toEqual([outbound.body[1].seq]);
     expect(bad.status).toBe(400);
@@ -163,6 +167,7 @@ describe('CXone simulator: control API', () => {
       ['POST', '/sim/faults', { kind: '5xx', operation: 'outbound\u0000' }, 'operation'],
       ['POST', '/sim/opt-outs', { channelId: SMS, idOnExternalPlatform: '+1\u0000' }, 'idOnExternalPlatform'],
       ['POST', '/sim/channels/' + SMS + '/templates', { template: 't', variables: ['1', '\u0000'] }, 'variables[1]'],
+      ['POST', '/sim/clock', { advanceMs: '1000\u0000' }, 'advanceMs'],
     ];
     for (const [method, path, body, field] of cases) {
       const res = await sim.control.request<{ message: string; details: Array<{ field: string }> }>(method, path, body);
@@ -184,6 +189,7 @@ describe('CXone simulator: control API', () => {
     expect((await sim.control.get<{ middlewareClientId: string }>('/sim/config')).body.middlewareClientId).toBe(
       'cxone-simulator',
     );
+    expect((await sim.control.get<{ offsetMs: number }>('/sim/clock')).body.offsetMs).toBe(0);
   });
 
   it('shows the newer settings with their defaults, and validates them', async () => {

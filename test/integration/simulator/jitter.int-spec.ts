@@ -1,4 +1,4 @@
-import { nowMs } from '@/simulator/common/clock';
+import { realNowMs } from '@/simulator/common/clock';
 import { DEFAULT_JITTER_SOURCE, JitterSource } from '@/simulator/traffic/arrival-jitter';
 import { eventually } from '@test/helpers/eventually';
 import type { HttpResponse } from '@test/helpers/http';
@@ -109,9 +109,9 @@ describe('CXone simulator: arrival jitter', () => {
       const config = await sim.control.get<{ arrivalJitterMs: number }>('/sim/config');
       const dfo = await sim.dfo();
 
-      const sentAt = nowMs();
+      const sentAt = realNowMs();
       const res = await dfo.get('/dfo/3.0/channels');
-      const answeredAt = nowMs();
+      const answeredAt = realNowMs();
 
       expect(config.body.arrivalJitterMs).toBe(250);
       expect(res.status).toBe(200);

@@ -113,7 +113,7 @@ describe('CXone simulator: limits', () => {
 
   describe('per-contact bucket (update specific contact)', () => {
     it('refuses updates of one contact once its bucket is empty, not of others, and refills', async () => {
-      await sim.control.request('PATCH', '/sim/config', { contactBucketBurst: 2, contactBucketRefillPerMinute: 600 });
+      await sim.control.request('PATCH', '/sim/config', { contactBucketBurst: 2, contactBucketRefillPerMinute: 1 });
       const thread = { idOnExternalPlatform: 'busy-thread' };
       const created = await dfo.post<DfoMessageResponse>(`/dfo/3.0/channels/${CHAT}/messages`, newMessage({ thread }));
       const contact = created.body.consumerContact!.id;
@@ -135,7 +135,8 @@ describe('CXone simulator: limits', () => {
         (await sim.control.get<unknown[]>('/sim/messages?threadIdOnExternalPlatform=busy-thread')).body,
       ).toHaveLength(2);
 
-      await new Promise((resolve) => setTimeout(resolve, 150)); // the refill (10 per second) is the behaviour under test
+      // One token a minute: the simulator's clock moves a minute on instead of the test waiting for it.
+      await sim.control.post('/sim/clock', { advanceMs: 60_000 });
 
       expect((await dfo.put(`/dfo/3.0/contacts/${contact}/status`, { status: 'pending' })).status).toBe(204);
     });
