@@ -4,6 +4,11 @@ import { AppRole, EnvironmentVariables, LogLevel, validateEnvironment } from './
 
 export type { CxoneAccountSettings } from './cxone-account-settings';
 
+/** The BYOC integration id of the simulator's seed chat channel. */
+export const SIMULATOR_INTEGRATION_ID = 'threadline-byoc-dev';
+/** The simulator's seed BYOC chat channel (CXone channel id). */
+export const SIMULATOR_CHAT_CHANNEL_ID = 'chat_threadline_dev';
+
 /**
  * Typed, validated configuration, built once at boot from the environment. Inject it by class:
  * `constructor(private readonly config: AppConfig)`. This folder is the only code that reads process.env.
@@ -70,6 +75,23 @@ export class AppConfig {
     sweeperIntervalMs: number;
     /** A send job whose worker stops renewing its lock (crash, SIGKILL) runs again elsewhere after about this long. */
     lockDurationMs: number;
+  };
+  readonly byoc: {
+    publicUrl: string;
+    /** HMAC key of widget session tokens (a fixed development key when unset outside production). */
+    widgetSessionKey: Buffer;
+    widgetSessionTtlSeconds: number;
+    widgetPostsPerMinute: number;
+    tokenTtlSeconds: number;
+    secretGraceSeconds: number;
+    /** The integration channels added through the action URLs belong to (null: none configured). */
+    integrationId: string | null;
+    /** Host names (or parent domains) the action URLs may redirect back to. */
+    backUrlHosts: string[];
+    replyDedupeSeconds: number;
+    statusPollMs: number;
+    /** With the simulator as tenant (not in production): its chat channel and middleware credentials exist at start. */
+    seedDevelopmentChannel: boolean;
   };
   readonly simulator: {
     /** Run the simulator inside this process (npm start without a tenant). */
@@ -188,6 +210,26 @@ export class AppConfig {
     };
 
     const tenantConfigured = Boolean(env.CXONE_CLIENT_ID);
+    this.byoc = {
+      publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
+      widgetSessionKey: Buffer.from(
+        env.WIDGET_SESSION_SECRET ?? 'threadline development widget session secret (not for production)',
+        'utf8',
+      ),
+      widgetSessionTtlSeconds: env.WIDGET_SESSION_TTL_SECONDS,
+      widgetPostsPerMinute: env.WIDGET_POSTS_PER_MINUTE,
+      tokenTtlSeconds: env.BYOC_TOKEN_TTL_SECONDS,
+      secretGraceSeconds: env.BYOC_SECRET_GRACE_SECONDS,
+      integrationId: env.BYOC_INTEGRATION_ID ?? (tenantConfigured ? null : SIMULATOR_INTEGRATION_ID),
+      backUrlHosts: [
+        ...env.BYOC_ACTION_BACK_URL_HOSTS.split(',').map((h) => h.toLowerCase()),
+        // the simulator's admin pages, when it is the tenant
+        ...(tenantConfigured ? [] : [new URL(simulatorUrl).hostname]),
+      ],
+      replyDedupeSeconds: env.BYOC_REPLY_DEDUPE_SECONDS,
+      statusPollMs: env.BYOC_STATUS_POLL_MS,
+      seedDevelopmentChannel: !tenantConfigured && env.NODE_ENV !== 'production',
+    };
     this.cxone = {
       tenantConfigured,
       timeoutMs: env.CXONE_TIMEOUT_MS,

@@ -356,6 +356,62 @@ export class EnvironmentVariables {
   @Max(600000)
   DISPATCH_LOCK_DURATION_MS = 30000;
 
+  // ── BYOC middleware and the chat widget ──
+
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'PUBLIC_URL must be an http(s) URL' })
+  PUBLIC_URL = 'http://localhost:3000';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'WIDGET_SESSION_SECRET must be at least 32 characters long' })
+  WIDGET_SESSION_SECRET?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(30 * 86400)
+  WIDGET_SESSION_TTL_SECONDS = 86400;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  WIDGET_POSTS_PER_MINUTE = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(30)
+  @Max(86400)
+  BYOC_TOKEN_TTL_SECONDS = 3600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86400)
+  BYOC_SECRET_GRACE_SECONDS = 86400;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[^\s]{1,200}$/, { message: 'BYOC_INTEGRATION_ID must be 1-200 characters without spaces' })
+  BYOC_INTEGRATION_ID?: string;
+
+  @Matches(/^[A-Za-z0-9.-]+(,[A-Za-z0-9.-]+)*$/, {
+    message: 'BYOC_ACTION_BACK_URL_HOSTS must be a comma-separated list of host names or domains',
+  })
+  BYOC_ACTION_BACK_URL_HOSTS = 'niceincontact.com,nice-incontact.com,nicecxone.com,nicecxone-gov.com';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  BYOC_REPLY_DEDUPE_SECONDS = 15;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(5000)
+  @Max(3600000)
+  BYOC_STATUS_POLL_MS = 30000;
+
   @IsIn(['auto', 'prisma', 'builtin'], { message: 'MIGRATION_ENGINE must be one of: auto, prisma, builtin' })
   MIGRATION_ENGINE: 'auto' | 'prisma' | 'builtin' = 'auto';
 
@@ -401,6 +457,9 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   ] as const;
   if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
     problems.push(`METRICS_PORT must differ from PORT (both ${env.PORT}); unset it to serve /metrics on PORT`);
+  }
+  if (env.NODE_ENV === 'production' && !env.WIDGET_SESSION_SECRET) {
+    problems.push('WIDGET_SESSION_SECRET is required when NODE_ENV=production (32+ random characters)');
   }
   if (env.NODE_ENV === 'production' && !env.CREDENTIALS_ENCRYPTION_KEY) {
     problems.push('CREDENTIALS_ENCRYPTION_KEY is required when NODE_ENV=production (32 random bytes, base64 or hex)');

@@ -1,4 +1,4 @@
-export { AppConfig } from './app-config';
+export { AppConfig, SIMULATOR_CHAT_CHANNEL_ID, SIMULATOR_INTEGRATION_ID } from './app-config';
 export {
   accountSettingsProblems,
   connectionFingerprint,
