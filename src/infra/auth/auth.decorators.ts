@@ -16,9 +16,11 @@ export const RequireScopes = (...scopes: Scope[]): MethodDecorator & ClassDecora
 /** Authenticates the route with another Passport strategy than admin API keys (e.g. CXone's bearer tokens). */
 export const AuthStrategy = (name: string): MethodDecorator & ClassDecorator => SetMetadata(AUTH_STRATEGY, name);
 
-/** The authenticated caller. */
-export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
+/** The authenticated caller, of the kind the route's strategy produces (`kind` names it). */
+export const CurrentPrincipal = createParamDecorator((kind: Principal['kind'], ctx: ExecutionContext): Principal => {
   const request = ctx.switchToHttp().getRequest<{ user?: Principal }>();
   if (!request.user) throw new Error('CurrentPrincipal used on a route without authentication');
+  if (request.user.kind !== kind)
+    throw new Error(`CurrentPrincipal('${kind}') on a route authenticated as ${request.user.kind}`);
   return request.user;
 });

@@ -5,6 +5,11 @@
  */
 export abstract class DomainError extends Error {
   abstract readonly status: number;
+  /**
+   * The body's `error` instead of the HTTP reason phrase, where a protocol defines its own codes (OAuth's
+   * `invalid_client`), so clients of that protocol read it.
+   */
+  readonly errorCode?: string;
 
   constructor(
     message: string,

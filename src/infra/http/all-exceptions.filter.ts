@@ -45,11 +45,13 @@ export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
   let statusCode = 500;
   let message = 'Internal server error';
   let details: unknown;
+  let error: string | undefined;
 
   if (exception instanceof DomainError) {
     statusCode = exception.status;
     message = exception.message;
     details = exception.details;
+    error = exception.errorCode;
   } else if (exception instanceof HttpException) {
     statusCode = exception.getStatus();
     const response = exception.getResponse();
@@ -72,7 +74,7 @@ export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
     statusCode = exception.statusCode;
     message = exception.message;
   }
-  const body: ErrorBody = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, requestId };
+  const body: ErrorBody = { statusCode, error: error ?? STATUS_CODES[statusCode] ?? 'Error', message, requestId };
   if (details !== undefined) body.details = details;
   return body;
 }

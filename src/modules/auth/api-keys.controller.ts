@@ -12,7 +12,7 @@ import { NotFoundError } from '@/infra/errors/domain-error';
 import { CurrentPrincipal, Public, RequireScopes } from '@/infra/auth/auth.decorators';
 import { AuthFailureThrottle } from '@/infra/rate-limit/auth-failure-throttle';
 import { ApiKeysService } from './api-keys.service';
-import type { Principal } from '@/infra/auth/principal';
+import type { ApiKeyPrincipal } from '@/infra/auth/principal';
 import { ApiKeyResponse, BootstrapApiKeyDto, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
 
 @ApiTags('API keys')
@@ -31,7 +31,10 @@ export class ApiKeysController {
     description: 'A key grants only scopes it holds itself (`admin` holds them all); others are refused with 403.',
   })
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
-  create(@Body() dto: CreateApiKeyDto, @CurrentPrincipal() creator: Principal): Promise<CreatedApiKeyResponse> {
+  create(
+    @Body() dto: CreateApiKeyDto,
+    @CurrentPrincipal('api-key') creator: ApiKeyPrincipal,
+  ): Promise<CreatedApiKeyResponse> {
     return this.apiKeys.create(dto, creator);
   }
 

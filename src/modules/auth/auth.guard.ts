@@ -31,9 +31,14 @@ export class AuthGuard implements CanActivate {
 
     const strategy = this.reflector.getAllAndOverride<string | undefined>(AUTH_STRATEGY, targets) ?? API_KEY_STRATEGY;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
-    await this.throttle.check(request.ip, async () => {
+    const authenticate = async (): Promise<void> => {
       await this.passportGuard(strategy).canActivate(context);
-    });
+    };
+    // Guessable credentials (admin API keys, the bootstrap key) are throttled per source address. CXone's bearer tokens
+    // and widget session tokens are not: they are unguessable, and CXone answers an expired token's 401 by fetching
+    // a new one, from addresses many tenants share.
+    if (strategy === API_KEY_STRATEGY) await this.throttle.check(request.ip, authenticate);
+    else await authenticate();
 
     const principal = request.user;
     const required = this.reflector.getAllAndMerge<Scope[]>(REQUIRED_SCOPES, targets);

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { CryptoModule } from '@/infra/crypto/crypto.module';
 import { PrismaModule } from '@/infra/prisma/prisma.module';
 import { AccountsModule } from '@/modules/accounts/accounts.module';
 import { ChannelsRepository } from './channels.repository';
 import { ChannelsService } from './channels.service';
 
 @Module({
-  imports: [PrismaModule, AccountsModule],
+  imports: [PrismaModule, CryptoModule, AccountsModule],
   providers: [ChannelsRepository, ChannelsService],
   exports: [ChannelsService],
 })

@@ -7,7 +7,18 @@ import { ChannelExistsError, ChannelInUseError } from './channels.errors';
 export type ChannelRow = Channel;
 
 export type NewChannel = Pick<ChannelRow, 'accountId' | 'cxoneChannelId' | 'kind' | 'name' | 'integrationId'>;
-export type ChannelChanges = Partial<Pick<ChannelRow, 'name' | 'isActive'>>;
+export type ChannelChanges = Partial<
+  Pick<
+    ChannelRow,
+    | 'name'
+    | 'isActive'
+    | 'widgetOrigins'
+    | 'idlePromptSeconds'
+    | 'idleEndSeconds'
+    | 'identitySecretEnc'
+    | 'cxoneBrandId'
+  >
+>;
 
 @Injectable()
 export class ChannelsRepository {
@@ -22,6 +33,20 @@ export class ChannelsRepository {
 
   findById(id: string): Promise<ChannelRow | null> {
     return this.prisma.channel.findUnique({ where: { id } });
+  }
+
+  /** Channels with this CXone channel id (one per CXone account). */
+  findByCxoneId(cxoneChannelId: string, kind?: ChannelKind): Promise<ChannelRow[]> {
+    return this.prisma.channel.findMany({ where: { cxoneChannelId, ...(kind ? { kind } : {}) } });
+  }
+
+  /** The account's channel with this CXone id, created if missing (concurrent callers get the same row). */
+  ensure(channel: NewChannel): Promise<ChannelRow> {
+    return this.prisma.channel.upsert({
+      where: { accountId_cxoneChannelId: { accountId: channel.accountId, cxoneChannelId: channel.cxoneChannelId } },
+      create: channel,
+      update: {},
+    });
   }
 
   list(filter: { accountId?: string; kind?: ChannelKind }): Promise<ChannelRow[]> {

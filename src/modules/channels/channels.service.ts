@@ -1,9 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ExpiringCache } from '@/infra/cache/expiring-cache';
+import { SecretBox } from '@/infra/crypto/secret-box';
+import { ValidationFailedError } from '@/infra/errors/domain-error';
 import { AccountsService } from '@/modules/accounts/accounts.service';
-import { ChannelRow, ChannelsRepository } from './channels.repository';
+import { ChannelRow, ChannelsRepository, NewChannel } from './channels.repository';
 import { ChannelInactiveError, ChannelNotFoundError } from './channels.errors';
 import { ChannelResponse, CreateChannelDto, ListChannelsQuery, UpdateChannelDto } from './dto/channel.dto';
+
+/** A BYOC chat channel as the conversation modules need it. */
+export interface ByocChannel extends ChannelInfo {
+  integrationId: string | null;
+  cxoneBrandId: number | null;
+  widgetOrigins: string[];
+  idlePromptSeconds: number;
+  idleEndSeconds: number;
+  /** Sealed (SecretBox) secret the business signs customer ids with; null: anonymous visitors only. */
+  identitySecretEnc: string | null;
+}
 
 /** What other modules need to know about a channel. */
 export interface ChannelInfo {
@@ -18,11 +31,18 @@ export interface ChannelInfo {
 export class ChannelsService {
   private readonly logger = new Logger(ChannelsService.name);
   private readonly infoCache = new ExpiringCache<string, ChannelInfo>(10_000);
+  private readonly byocCache = new ExpiringCache<string, ByocChannel>(5_000);
 
   constructor(
     private readonly repository: ChannelsRepository,
     private readonly accounts: AccountsService,
+    private readonly secrets: SecretBox,
   ) {}
+
+  /** A BYOC channel's identity secret, opened (for checking signed customer ids). */
+  identitySecret(channel: ByocChannel): string | null {
+    return channel.identitySecretEnc ? this.secrets.open(channel.identitySecretEnc) : null;
+  }
 
   async create(dto: CreateChannelDto): Promise<ChannelResponse> {
     const accountId = dto.accountId ?? (await this.accounts.defaultAccountId());
@@ -47,12 +67,27 @@ export class ChannelsService {
   }
 
   async update(id: string, dto: UpdateChannelDto): Promise<ChannelResponse> {
-    await this.row(id);
+    const current = await this.row(id);
+    const byocOnly = (['widgetOrigins', 'idlePromptSeconds', 'idleEndSeconds', 'identitySecret'] as const).filter(
+      (field) => dto[field] !== undefined,
+    );
+    if (byocOnly.length > 0 && current.kind !== 'BYOC_CHAT') {
+      throw new ValidationFailedError(`${byocOnly.join(', ')}: only BYOC_CHAT channels have these settings`, [
+        ...byocOnly.map((field) => ({ field, problems: ['only BYOC_CHAT channels have this setting'] })),
+      ]);
+    }
     const row = await this.repository.update(id, {
       ...(dto.name !== undefined ? { name: dto.name } : {}),
       ...(dto.isActive !== undefined ? { isActive: dto.isActive } : {}),
+      ...(dto.widgetOrigins !== undefined
+        ? { widgetOrigins: [...new Set(dto.widgetOrigins.map((o) => o.toLowerCase()))] }
+        : {}),
+      ...(dto.idlePromptSeconds !== undefined ? { idlePromptSeconds: dto.idlePromptSeconds } : {}),
+      ...(dto.idleEndSeconds !== undefined ? { idleEndSeconds: dto.idleEndSeconds } : {}),
+      ...(dto.identitySecret !== undefined ? { identitySecretEnc: this.secrets.seal(dto.identitySecret) } : {}),
     });
     this.infoCache.delete(id);
+    this.byocCache.delete(id);
     return toResponse(row);
   }
 
@@ -60,6 +95,31 @@ export class ChannelsService {
     await this.row(id);
     await this.repository.delete(id);
     this.infoCache.delete(id);
+    this.byocCache.delete(id);
+  }
+
+  /** The account's channel with this CXone id, registered now if it is not yet. */
+  async ensure(channel: NewChannel): Promise<ChannelInfo> {
+    const row = await this.repository.ensure(channel);
+    this.infoCache.delete(row.id);
+    return toInfo(row);
+  }
+
+  /** The BYOC chat channels with this CXone channel id (callbacks name channels by CXone's id). */
+  async byocByCxoneId(cxoneChannelId: string): Promise<ByocChannel[]> {
+    return (await this.repository.findByCxoneId(cxoneChannelId, 'BYOC_CHAT')).map(toByoc);
+  }
+
+  /** A BYOC chat channel's settings (idle times, widget origins, identity secret), by Threadline id. */
+  async byoc(id: string): Promise<ByocChannel> {
+    const row = await this.row(id);
+    if (row.kind !== 'BYOC_CHAT') throw new ChannelNotFoundError(id);
+    return toByoc(row);
+  }
+
+  /** byoc(), reused for a few seconds: for the widget API and callbacks, which read it on every request. */
+  cachedByoc(id: string): Promise<ByocChannel> {
+    return this.byocCache.get(id, () => this.byoc(id));
   }
 
   /** The channel for sending; throws when it does not exist or is inactive. */
@@ -95,6 +155,18 @@ function toInfo(row: ChannelRow): ChannelInfo {
   };
 }
 
+function toByoc(row: ChannelRow): ByocChannel {
+  return {
+    ...toInfo(row),
+    integrationId: row.integrationId,
+    cxoneBrandId: row.cxoneBrandId,
+    widgetOrigins: row.widgetOrigins,
+    idlePromptSeconds: row.idlePromptSeconds,
+    idleEndSeconds: row.idleEndSeconds,
+    identitySecretEnc: row.identitySecretEnc,
+  };
+}
+
 function toResponse(row: ChannelRow): ChannelResponse {
   return {
     id: row.id,
@@ -104,6 +176,10 @@ function toResponse(row: ChannelRow): ChannelResponse {
     name: row.name,
     integrationId: row.integrationId,
     isActive: row.isActive,
+    widgetOrigins: row.widgetOrigins,
+    idlePromptSeconds: row.idlePromptSeconds,
+    idleEndSeconds: row.idleEndSeconds,
+    hasIdentitySecret: row.identitySecretEnc !== null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -12,6 +12,7 @@ import { ChannelsModule } from '@/modules/channels/channels.module';
 import { ContactsModule } from '@/modules/contacts/contacts.module';
 import { ThreadsModule } from '@/modules/threads/threads.module';
 import { AccountRateLimiter } from './account-limiter';
+import { CampaignStatusCache } from './campaign-status-cache';
 import { CompletionChecker } from './completion-checker';
 import { DispatchMetrics } from './dispatch.metrics';
 import { DispatchProcessor } from './dispatch.processor';
@@ -54,6 +55,7 @@ import { SweeperService } from './sweeper.service';
     DispatchWatchdog,
     SenderService,
     SendGate,
+    CampaignStatusCache,
     SendTargets,
     AccountRateLimiter,
     RecipientLedger,

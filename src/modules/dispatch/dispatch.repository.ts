@@ -115,26 +115,6 @@ export class DispatchRepository {
     return rows[0]?.status ?? null;
   }
 
-  /** The recipient SENT with CXone's ids; false when the row was no longer this generation's to finish. */
-  async markSent(ctx: Attempt, ids: SentIds): Promise<boolean> {
-    const { rowCount } = await this.prisma.pool.query(
-      `UPDATE campaign_recipient SET status = 'SENT', sent_at = now(), finished_at = now(), updated_at = now(),
-         cxone_contact_id = $3, cxone_thread_id = $4, cxone_message_id = $5, failure_reason = NULL, last_error = NULL,
-         attempts = $6
-       WHERE id = $1 AND generation = $2 AND status = ANY($7::"RecipientStatus"[])`,
-      [
-        ctx.recipientId,
-        ctx.generation,
-        ids.contactId,
-        ids.threadId,
-        ids.messageId,
-        ctx.attempt,
-        among(recipientAllowedFrom('SENT'), 'SENDING'),
-      ],
-    );
-    return (rowCount ?? 0) > 0;
-  }
-
   /** Ends a claimed recipient without a send (FAILED or SKIPPED_*); false when it was no longer ours. */
   async finish(
     ctx: Attempt,

@@ -3,7 +3,7 @@ import type { RecipientStatus } from '@/infra/prisma/generated/client';
 import { Clock } from '@/infra/time/clock';
 import type { ProactiveContent } from '@/integrations/cxone/content';
 import type { SentMessage } from '@/integrations/cxone/cxone.client';
-import type { FailureReason } from '@/modules/campaigns/campaign.state';
+import { type FailureReason, recipientAllowedFrom } from '@/modules/campaigns/campaign.state';
 import { ThreadsService } from '@/modules/threads/threads.service';
 import { CompletionChecker } from './completion-checker';
 import { Attempt, DispatchRepository, SendContext } from './dispatch.repository';
@@ -63,27 +63,29 @@ export class RecipientLedger {
   }
 
   /**
-   * CXone accepted the alert: the conversation store gets the customer's proactive thread with the alert as its first
-   * message (first, so a crash in between leaves a row that re-sends rather than a SENT row without its thread), then
-   * the recipient is SENT with CXone's ids.
+   * CXone accepted the alert: the recipient is SENT with CXone's ids and the conversation store gets the customer's
+   * proactive thread with the alert as its first message, in one statement (the threads module's).
    */
   async sent(ctx: Claimed, target: SendTarget, sent: SentMessage, content: ProactiveContent): Promise<void> {
-    await this.threads.recordProactiveAlert({
-      channelId: ctx.channelId,
-      contact: { address: ctx.address, displayName: ctx.name },
-      thread: {
-        idOnExternalPlatform: sent.threadExternalId || threadExternalId(ctx.recipientId),
-        campaignId: ctx.campaignId,
-        cxoneContactId: sent.contactId,
-        cxoneThreadId: sent.threadId,
+    const recorded = await this.threads.recordSentAlert(
+      {
+        channelId: ctx.channelId,
+        contact: { address: ctx.address, displayName: ctx.name },
+        thread: {
+          idOnExternalPlatform: sent.threadExternalId || threadExternalId(ctx.recipientId),
+          campaignId: ctx.campaignId,
+          cxoneContactId: sent.contactId,
+          cxoneThreadId: sent.threadId,
+        },
+        message: { idOnExternalPlatform: messageExternalId(ctx.recipientId), cxoneMessageId: sent.messageId, content },
       },
-      message: { idOnExternalPlatform: messageExternalId(ctx.recipientId), cxoneMessageId: sent.messageId, content },
-    });
-    const recorded = await this.repository.markSent(ctx, {
-      contactId: sent.contactId,
-      threadId: sent.threadId,
-      messageId: sent.messageId,
-    });
+      {
+        recipientId: ctx.recipientId,
+        generation: ctx.generation,
+        attempt: ctx.attempt,
+        fromStatuses: recipientAllowedFrom('SENT').filter((s) => s === 'SENDING'),
+      },
+    );
     if (!recorded) return;
     this.metrics.outcomes.inc({ account: target.account.id, outcome: 'sent' });
     await this.progress.countSent(ctx.campaignId);

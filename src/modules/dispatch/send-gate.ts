@@ -3,7 +3,7 @@ import type { ChannelKind } from '@/infra/prisma/generated/client';
 import { Clock } from '@/infra/time/clock';
 import type { ProactiveContent } from '@/integrations/cxone/content';
 import { ContactsService, WHATSAPP_WINDOW_MS } from '@/modules/contacts/contacts.service';
-import { DispatchRepository } from './dispatch.repository';
+import { CampaignStatusCache } from './campaign-status-cache';
 
 /** Whether a send may start now, and if not, why. */
 export type GateVerdict = 'send' | 'paused' | 'cancelled' | 'opted_out' | 'outside_window';
@@ -24,14 +24,14 @@ export interface GateQuestion {
 @Injectable()
 export class SendGate {
   constructor(
-    private readonly repository: DispatchRepository,
+    private readonly campaigns: CampaignStatusCache,
     private readonly contacts: ContactsService,
     private readonly clock: Clock,
   ) {}
 
   async check(q: GateQuestion): Promise<GateVerdict> {
     const [campaignStatus, customer] = await Promise.all([
-      this.repository.campaignStatus(q.campaignId),
+      this.campaigns.get(q.campaignId),
       this.contacts.state(q.channelId, q.address),
     ]);
     if (campaignStatus === 'PAUSED') return 'paused';

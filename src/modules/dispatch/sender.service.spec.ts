@@ -7,6 +7,7 @@ import {
   CxoneUnavailableError,
 } from '@/integrations/cxone/cxone.errors';
 import { InMemoryCxoneClient } from '@/integrations/cxone/testing/in-memory-cxone.client';
+import { CampaignStatusCache } from './campaign-status-cache';
 import { DispatchMetrics } from './dispatch.metrics';
 import { RecipientLedger } from './recipient-ledger';
 import { RetryPolicy } from './retry-policy';
@@ -18,6 +19,7 @@ import {
   FakeProgress,
   FixedTargets,
   InMemoryDispatchRepository,
+  NoNotifications,
   RecordingCompletion,
   RecordingThreads,
   ScriptedLimiter,
@@ -61,7 +63,7 @@ describe('SenderService', () => {
     sender = new SenderService(
       ledger,
       new FixedTargets({ channel: target as never, account }),
-      new SendGate(repository, contacts, clock),
+      new SendGate(new CampaignStatusCache(new NoNotifications(), repository), contacts, clock),
       limiter,
       cxone,
       policy,
@@ -73,7 +75,7 @@ describe('SenderService', () => {
     cxone = new InMemoryCxoneClient();
     limiter = new ScriptedLimiter();
     contacts = new FakeContacts();
-    threads = new RecordingThreads();
+    threads = new RecordingThreads(repository);
     clock = new FakeClock();
     repository.addCampaign({
       id: 'camp-1',

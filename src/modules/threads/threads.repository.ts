@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { Contact, Message, Thread } from '@/infra/prisma/generated/client';
+import type { Contact, Message, Thread, ThreadCloseReason, ThreadStatus } from '@/infra/prisma/generated/client';
 import { PrismaService } from '@/infra/prisma/prisma.service';
+import { OPEN_THREAD_STATUSES, threadAllowedFrom } from './thread.state';
 
 /** A proactive alert CXone accepted, in the pieces the conversation store keeps. */
 export interface SentAlert {
@@ -22,16 +23,43 @@ export type ThreadRow = Pick<
   | 'cxoneContactId'
   | 'cxoneThreadId'
   | 'campaignId'
+  | 'contactId'
   | 'lastCustomerAt'
   | 'lastActivityAt'
+  | 'idleEndAt'
   | 'closedAt'
   | 'createdAt'
 > & { address: Contact['address']; displayName: Contact['displayName'] };
 
+/** The recipient row a sent alert finishes: SENT, if it is still this send's (generation, from-states). */
+export interface SentRecipient {
+  recipientId: string;
+  generation: number;
+  attempt: number;
+  /** The states the recipient state machine allows SENT from (its owner's rule, passed in). */
+  fromStatuses: string[];
+}
+
+/** A thread whose idle timer fired (prompt sent, or conversation ended). */
+export type TimedThread = Pick<Thread, 'id' | 'channelId' | 'contactId' | 'idOnExternalPlatform' | 'cxoneContactId' | 'idleEndAt'>;
+
+/** An open conversation whose CXone contact status is due to be read. */
+export type PolledThread = Pick<Thread, 'id' | 'channelId' | 'contactId' | 'cxoneContactId'>;
+
 const THREAD_COLUMNS = `t.id, t.channel_id AS "channelId", t.id_on_external_platform AS "idOnExternalPlatform", t.origin, t.status,
   t.close_reason AS "closeReason", t.cxone_contact_id AS "cxoneContactId", t.cxone_thread_id AS "cxoneThreadId",
-  t.campaign_id AS "campaignId", t.last_customer_at AS "lastCustomerAt", t.last_activity_at AS "lastActivityAt",
-  t.closed_at AS "closedAt", t.created_at AS "createdAt", c.address, c.display_name AS "displayName"`;
+  t.campaign_id AS "campaignId", t.contact_id AS "contactId", t.last_customer_at AS "lastCustomerAt",
+  t.last_activity_at AS "lastActivityAt", t.idle_end_at AS "idleEndAt", t.closed_at AS "closedAt",
+  t.created_at AS "createdAt", c.address, c.display_name AS "displayName"`;
+
+const OPEN = OPEN_THREAD_STATUSES as ThreadStatus[];
+
+/** The columns of a TimedThread, of table alias `t` when given. */
+function timedColumns(t = ''): string {
+  const c = t ? `${t}.` : '';
+  return `${c}id, ${c}channel_id AS "channelId", ${c}contact_id AS "contactId",
+    ${c}id_on_external_platform AS "idOnExternalPlatform", ${c}cxone_contact_id AS "cxoneContactId", ${c}idle_end_at AS "idleEndAt"`;
+}
 
 /** The thread table (and, for a sent alert, its first message and the contact it belongs to). */
 @Injectable()
@@ -44,6 +72,153 @@ export class ThreadsRepository {
       [id],
     );
     return rows[0] ?? null;
+  }
+
+  async findByExternalId(channelId: string, idOnExternalPlatform: string): Promise<ThreadRow | null> {
+    const { rows } = await this.prisma.pool.query<ThreadRow>(
+      `SELECT ${THREAD_COLUMNS} FROM thread t JOIN contact c ON c.id = t.contact_id
+       WHERE t.channel_id = $1 AND t.id_on_external_platform = $2`,
+      [channelId, idOnExternalPlatform],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The customer's latest conversation on the channel (open or not), null when they never had one. */
+  async latestOfCustomer(channelId: string, address: string): Promise<ThreadRow | null> {
+    const { rows } = await this.prisma.pool.query<ThreadRow>(
+      `SELECT ${THREAD_COLUMNS} FROM thread t JOIN contact c ON c.id = t.contact_id
+       WHERE t.channel_id = $1 AND c.address = $2
+       ORDER BY (t.status = ANY($3::"ThreadStatus"[])) DESC, t.created_at DESC, t.id DESC LIMIT 1`,
+      [channelId, address, OPEN],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The customer's contact on the channel, created if new (with their name when given); its id. */
+  async ensureContact(channelId: string, address: string, displayName: string | null): Promise<string> {
+    const { rows } = await this.prisma.pool.query<{ id: string }>(
+      `INSERT INTO contact (id, channel_id, address, display_name, created_at, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, now(), now())
+       ON CONFLICT (channel_id, address) DO UPDATE SET display_name = coalesce(EXCLUDED.display_name, contact.display_name)
+       RETURNING id`,
+      [channelId, address, displayName],
+    );
+    return rows[0].id;
+  }
+
+  /**
+   * A new conversation (OPEN) with this external id, or the existing thread with it (CXone retrying, or an agent's
+   * message on a thread a proactive alert opened a moment ago); `created` says which.
+   */
+  async openConversation(conversation: {
+    channelId: string;
+    contactId: string;
+    idOnExternalPlatform: string;
+    origin: Extract<Thread['origin'], 'INBOUND' | 'AGENT'>;
+  }): Promise<{ thread: ThreadRow; created: boolean }> {
+    const { rows } = await this.prisma.pool.query<{ id: string; created: boolean }>(
+      `WITH ins AS (
+         INSERT INTO thread (id, channel_id, contact_id, id_on_external_platform, origin, status, last_activity_at, created_at, updated_at)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4::"ThreadOrigin", 'OPEN', now(), now(), now())
+         ON CONFLICT (channel_id, id_on_external_platform) DO NOTHING RETURNING id)
+       SELECT id, true AS created FROM ins
+       UNION ALL SELECT id, false FROM thread WHERE channel_id = $1 AND id_on_external_platform = $3 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [conversation.channelId, conversation.contactId, conversation.idOnExternalPlatform, conversation.origin],
+    );
+    const row = rows[0];
+    return { thread: (await this.findById(row.id))!, created: row.created };
+  }
+
+  /**
+   * The customer wrote: the thread is open (again) and its idle timer restarts (`idlePromptSeconds` null: no idle
+   * timer, e.g. SMS). Null when the thread is closed: nothing may be added to it.
+   */
+  async noteCustomerMessage(threadId: string, idlePromptSeconds: number | null): Promise<ThreadStatus | null> {
+    const { rows } = await this.prisma.pool.query<{ status: ThreadStatus }>(
+      `UPDATE thread SET status = 'OPEN', last_customer_at = now(), last_activity_at = now(), updated_at = now(),
+         idle_prompt_at = CASE WHEN $2::int IS NULL THEN NULL ELSE now() + make_interval(secs => $2::int) END,
+         idle_end_at = NULL
+       WHERE id = $1 AND status = ANY($3::"ThreadStatus"[]) RETURNING status`,
+      [threadId, idlePromptSeconds, threadAllowedFrom('OPEN').concat('OPEN')],
+    );
+    return rows[0]?.status ?? null;
+  }
+
+  async noteAgentMessage(threadId: string): Promise<void> {
+    await this.prisma.pool.query(
+      'UPDATE thread SET last_agent_at = now(), last_activity_at = now(), updated_at = now() WHERE id = $1',
+      [threadId],
+    );
+  }
+
+  /** CXone's ids for the thread, as its answers reveal them (a new contact replaces a closed one). */
+  async setCxoneIds(threadId: string, cxoneContactId: string | null, cxoneThreadId: string | null): Promise<void> {
+    await this.prisma.pool.query(
+      `UPDATE thread SET cxone_contact_id = coalesce($2, cxone_contact_id), cxone_thread_id = coalesce($3, cxone_thread_id),
+         updated_at = now() WHERE id = $1`,
+      [threadId, cxoneContactId, cxoneThreadId],
+    );
+  }
+
+  /** Ends the conversation for good; null when it was closed already. */
+  async close(threadId: string, reason: ThreadCloseReason): Promise<TimedThread | null> {
+    const { rows } = await this.prisma.pool.query<TimedThread>(
+      `UPDATE thread SET status = 'CLOSED', close_reason = $2::"ThreadCloseReason", closed_at = now(), updated_at = now(),
+         idle_prompt_at = NULL, idle_end_at = NULL
+       WHERE id = $1 AND status = ANY($3::"ThreadStatus"[])
+       RETURNING ${timedColumns()}`,
+      [threadId, reason, threadAllowedFrom('CLOSED')],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Open conversations whose customer has been silent past their channel's idle time: each moves to IDLE_PROMPTED
+   * with its end due after the channel's countdown. Concurrent callers (replicas) never take the same thread.
+   */
+  async promptIdle(limit: number): Promise<TimedThread[]> {
+    const { rows } = await this.prisma.pool.query<TimedThread>(
+      `UPDATE thread t SET status = 'IDLE_PROMPTED', idle_end_at = now() + make_interval(secs => ch.idle_end_seconds),
+         idle_prompt_at = NULL, updated_at = now()
+       FROM channel ch,
+         (SELECT id FROM thread WHERE status = 'OPEN' AND idle_prompt_at <= now()
+          ORDER BY idle_prompt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
+       WHERE t.id = due.id AND ch.id = t.channel_id AND t.status = ANY($2::"ThreadStatus"[])
+       RETURNING ${timedColumns('t')}`,
+      [limit, threadAllowedFrom('IDLE_PROMPTED')],
+    );
+    return rows;
+  }
+
+  /** Prompted conversations whose countdown ran out: closed (IDLE_TIMEOUT). */
+  async endIdle(limit: number): Promise<TimedThread[]> {
+    const { rows } = await this.prisma.pool.query<TimedThread>(
+      `UPDATE thread t SET status = 'CLOSED', close_reason = 'IDLE_TIMEOUT', closed_at = now(), updated_at = now()
+       FROM (SELECT id FROM thread WHERE status = 'IDLE_PROMPTED' AND idle_end_at <= now()
+             ORDER BY idle_end_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
+       WHERE t.id = due.id AND t.status = ANY($2::"ThreadStatus"[])
+       RETURNING ${timedColumns('t')}`,
+      [limit, threadAllowedFrom('CLOSED')],
+    );
+    return rows;
+  }
+
+  /**
+   * Open BYOC conversations with a CXone contact whose status was not read for `everyMs`, least recently read
+   * first; marked as read now (so replicas share the work).
+   */
+  async dueForStatusCheck(everyMs: number, limit: number): Promise<PolledThread[]> {
+    const { rows } = await this.prisma.pool.query<PolledThread>(
+      `UPDATE thread t SET status_checked_at = now()
+       FROM (SELECT th.id FROM thread th JOIN channel ch ON ch.id = th.channel_id
+             WHERE th.status = ANY($3::"ThreadStatus"[]) AND th.cxone_contact_id IS NOT NULL AND ch.kind = 'BYOC_CHAT'
+               AND (th.status_checked_at IS NULL OR th.status_checked_at < now() - make_interval(secs => $1))
+             ORDER BY th.status_checked_at NULLS FIRST LIMIT $2 FOR UPDATE OF th SKIP LOCKED) due
+       WHERE t.id = due.id
+       RETURNING t.id, t.channel_id AS "channelId", t.contact_id AS "contactId", t.cxone_contact_id AS "cxoneContactId"`,
+      [everyMs / 1000, limit, ['OPEN', 'IDLE_PROMPTED']],
+    );
+    return rows;
   }
 
   /** Newest first; the cursor is the last id of the previous page. */
@@ -64,18 +239,26 @@ export class ThreadsRepository {
   }
 
   /**
-   * Records a sent alert in one statement (one round trip on the send hot path): the customer's contact (created if
-   * new), the proactive thread linked to its campaign, awaiting the reply that will land in it, and the alert as the
-   * thread's first message. Idempotent: a repeated send of the same alert (a retry, a crash before the recipient was
-   * marked SENT) finds the same rows by their external ids and only refreshes CXone's ids. The contact upsert writes
-   * the contacts module's table on purpose: a thread cannot exist without its contact, and a second round trip here
-   * would cost every send. Returns the thread's id.
+   * Records a sent alert in one statement (one round trip on the send hot path): the recipient's SENT (the
+   * `recipient` piece, guarded by its generation and the from-states its owner's state machine allows), and, when
+   * that row was still this send's, the customer's contact (created if new), the proactive thread linked to its
+   * campaign, awaiting the reply that will land in it, and the alert as the thread's first message. Idempotent: a
+   * repeated send of the same alert finds the same rows by their external ids and only refreshes CXone's ids (a
+   * thread an agent's message on a BYOC channel opened a moment earlier becomes the alert's). The statement writes
+   * the dispatch module's recipient row and the contacts module's contact on purpose: a thread cannot exist without
+   * its contact, SENT and the thread a reply needs stay atomic, and a second round trip would cost every send.
+   * Returns whether the recipient was recorded SENT.
    */
-  async recordProactiveAlert(alert: SentAlert): Promise<string> {
-    const { rows } = await this.prisma.pool.query<{ id: string }>(
-      `WITH c AS (
+  async recordSentAlert(alert: SentAlert, recipient: SentRecipient): Promise<boolean> {
+    const { rows } = await this.prisma.pool.query<{ recorded: number }>(
+      `WITH r AS (
+         UPDATE campaign_recipient SET status = 'SENT', sent_at = now(), finished_at = now(), updated_at = now(),
+           cxone_contact_id = $5, cxone_thread_id = $6, cxone_message_id = $9, failure_reason = NULL, last_error = NULL,
+           attempts = $13
+         WHERE id = $11 AND generation = $12 AND status = ANY($14::"RecipientStatus"[]) RETURNING id),
+       c AS (
          INSERT INTO contact (id, channel_id, address, display_name, created_at, updated_at)
-         VALUES (gen_random_uuid(), $1, $2, $3, now(), now())
+         SELECT gen_random_uuid(), $1, $2, $3, now(), now() FROM r
          ON CONFLICT (channel_id, address) DO UPDATE SET updated_at = now() RETURNING id),
        t AS (
          INSERT INTO thread (id, channel_id, contact_id, id_on_external_platform, origin, status, cxone_contact_id, cxone_thread_id,
@@ -83,7 +266,8 @@ export class ThreadsRepository {
          SELECT gen_random_uuid(), $1, c.id, $4, 'PROACTIVE', 'AWAITING_REPLY', $5, $6, $7, now(), now(), now() FROM c
          ON CONFLICT (channel_id, id_on_external_platform) DO UPDATE
            SET cxone_contact_id = coalesce(EXCLUDED.cxone_contact_id, thread.cxone_contact_id),
-               cxone_thread_id = coalesce(EXCLUDED.cxone_thread_id, thread.cxone_thread_id), updated_at = now()
+               cxone_thread_id = coalesce(EXCLUDED.cxone_thread_id, thread.cxone_thread_id),
+               origin = 'PROACTIVE', campaign_id = coalesce(thread.campaign_id, EXCLUDED.campaign_id), updated_at = now()
          RETURNING id),
        m AS (
          INSERT INTO message (id, channel_id, thread_id, direction, author, id_on_external_platform, cxone_message_id, content, status,
@@ -92,7 +276,7 @@ export class ThreadsRepository {
          ON CONFLICT (channel_id, id_on_external_platform) DO UPDATE
            SET cxone_message_id = coalesce(EXCLUDED.cxone_message_id, message.cxone_message_id), updated_at = now()
          RETURNING id)
-       SELECT t.id FROM t, m`,
+       SELECT (SELECT count(*) FROM r)::int + 0 * (SELECT count(*) FROM m)::int AS recorded`,
       [
         alert.channelId,
         alert.contact.address,
@@ -104,8 +288,12 @@ export class ThreadsRepository {
         alert.message.idOnExternalPlatform,
         alert.message.cxoneMessageId,
         JSON.stringify(alert.message.content),
+        recipient.recipientId,
+        recipient.generation,
+        recipient.attempt,
+        recipient.fromStatuses,
       ],
     );
-    return rows[0].id;
+    return (rows[0]?.recorded ?? 0) > 0;
   }
 }

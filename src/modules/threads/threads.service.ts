@@ -3,9 +3,9 @@ import { NotFoundError } from '@/infra/errors/domain-error';
 import { keysetPage } from '@/infra/http/pagination';
 import { MessagesService } from '@/modules/messages/messages.service';
 import { ListThreadsQuery, ThreadPage, ThreadResponse, ThreadSummary } from './dto/thread.dto';
-import { SentAlert, ThreadRow, ThreadsRepository } from './threads.repository';
+import { SentAlert, SentRecipient, ThreadRow, ThreadsRepository } from './threads.repository';
 
-export type { SentAlert } from './threads.repository';
+export type { SentAlert, SentRecipient } from './threads.repository';
 
 export class ThreadNotFoundError extends NotFoundError {
   constructor(id: string) {
@@ -24,9 +24,12 @@ export class ThreadsService {
     private readonly messages: MessagesService,
   ) {}
 
-  /** A proactive alert went out: its thread awaits the customer's reply, with the alert as the first message. */
-  recordProactiveAlert(alert: SentAlert): Promise<string> {
-    return this.repository.recordProactiveAlert(alert);
+  /**
+   * A proactive alert went out: the recipient is SENT and its thread awaits the customer's reply, with the alert as
+   * the first message (one statement). False when the recipient was no longer this send's.
+   */
+  recordSentAlert(alert: SentAlert, recipient: SentRecipient): Promise<boolean> {
+    return this.repository.recordSentAlert(alert, recipient);
   }
 
   /** The conversation: the thread, its customer and its messages in order. */

@@ -1,5 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsString, IsUUID, Length, Matches } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 import { IsOmittable } from '@/infra/http/validation';
 
 export const CHANNEL_KINDS = ['SMS', 'WHATSAPP', 'BYOC_CHAT'] as const;
@@ -44,6 +56,47 @@ export class UpdateChannelDto {
   @IsOmittable()
   @IsBoolean()
   isActive?: boolean;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['https://www.example.com'],
+    description: 'BYOC chat: browser origins allowed to use the widget API (CORS); [] allows none',
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @Matches(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, {
+    each: true,
+    message: 'widgetOrigins must be origins like https://www.example.com (scheme, host, optional port)',
+  })
+  widgetOrigins?: string[];
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 86400,
+    description: 'BYOC chat: seconds of customer silence before "still there?"',
+  })
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  idlePromptSeconds?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 3600, description: 'BYOC chat: seconds from the prompt to the end' })
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  idleEndSeconds?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'BYOC chat: the secret your backend signs customer ids with (HMAC-SHA256 of "<customerId>.<issuedAt>"); never returned',
+  })
+  @IsOmittable()
+  @IsString()
+  @Length(32, 200)
+  identitySecret?: string;
 }
 
 export class ListChannelsQuery {
@@ -66,6 +119,14 @@ export class ChannelResponse {
   @ApiProperty() name!: string;
   @ApiProperty({ nullable: true, type: String }) integrationId!: string | null;
   @ApiProperty() isActive!: boolean;
+  @ApiProperty({ type: [String], description: 'BYOC chat: origins allowed to use the widget API' })
+  widgetOrigins!: string[];
+  @ApiProperty({ description: 'BYOC chat: seconds of customer silence before "still there?"' })
+  idlePromptSeconds!: number;
+  @ApiProperty({ description: 'BYOC chat: seconds from the prompt to the end of the conversation' })
+  idleEndSeconds!: number;
+  @ApiProperty({ description: 'BYOC chat: whether signed customer ids are accepted (an identity secret is set)' })
+  hasIdentitySecret!: boolean;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }

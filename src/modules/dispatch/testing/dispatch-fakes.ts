@@ -1,11 +1,12 @@
 import type { CampaignStatus, RecipientStatus } from '@/infra/prisma/generated/client';
 import { RateLimitWaitTooLongError } from '@/infra/rate-limit/rate-limiter';
+import { DatabaseNotifications } from '@/infra/prisma/database-notifications';
 import { Clock } from '@/infra/time/clock';
 import type { CxoneAccountRef } from '@/integrations/cxone/cxone.client';
 import { recipientAllowedFrom } from '@/modules/campaigns/campaign.state';
 import type { ContactState } from '@/modules/contacts/contacts.service';
 import { ContactsService } from '@/modules/contacts/contacts.service';
-import { SentAlert, ThreadsService } from '@/modules/threads/threads.service';
+import { SentAlert, SentRecipient, ThreadsService } from '@/modules/threads/threads.service';
 import { AccountRateLimiter } from '../account-limiter';
 import { CompletionChecker } from '../completion-checker';
 import { Attempt, DispatchRepository, FinalStatus, RecipientRef, SendContext, SentIds } from '../dispatch.repository';
@@ -17,6 +18,19 @@ import { SendTarget, SendTargets } from '../send-targets';
  * the dispatch services. They keep the same rules as the real ones where a test could notice: only a row's current
  * generation can be changed, and only along the state machine's edges.
  */
+
+/** No notifications (as while the listening connection is down): the status cache reads the repository every time. */
+export class NoNotifications extends DatabaseNotifications {
+  constructor() {
+    super(undefined as never);
+  }
+
+  override get isListening(): boolean {
+    return false;
+  }
+
+  override listen(): void {}
+}
 
 export class FakeClock extends Clock {
   constructor(public nowMs = Date.UTC(2026, 11, 1, 12)) {
@@ -120,15 +134,6 @@ export class InMemoryDispatchRepository extends DispatchRepository {
     return Promise.resolve(r.status);
   }
 
-  override markSent(ctx: Attempt, ids: SentIds): Promise<boolean> {
-    return this.move(ctx, 'SENT', (r) => {
-      r.sent = ids;
-      r.attempts = ctx.attempt;
-      r.failureReason = null;
-      r.lastError = null;
-    });
-  }
-
   override finish(ctx: Attempt, status: FinalStatus, reason: string | null, error: string | null): Promise<boolean> {
     return this.move(ctx, status, (r) => {
       r.failureReason = reason;
@@ -179,16 +184,27 @@ export class InMemoryDispatchRepository extends DispatchRepository {
   }
 }
 
+/** The conversation store's side of a sent alert: records the alert, and marks the recipient SENT as the real one does. */
 export class RecordingThreads extends ThreadsService {
   readonly alerts: SentAlert[] = [];
 
-  constructor() {
+  constructor(private readonly recipients: InMemoryDispatchRepository) {
     super(undefined as never, undefined as never);
   }
 
-  override recordProactiveAlert(alert: SentAlert): Promise<string> {
+  override recordSentAlert(alert: SentAlert, recipient: SentRecipient): Promise<boolean> {
+    const row = this.recipients.recipients.get(recipient.recipientId);
+    if (!row || row.generation !== recipient.generation || !recipient.fromStatuses.includes(row.status))
+      return Promise.resolve(false);
+    row.status = 'SENT';
+    row.attempts = recipient.attempt;
+    row.sent = {
+      contactId: alert.thread.cxoneContactId,
+      threadId: alert.thread.cxoneThreadId,
+      messageId: alert.message.cxoneMessageId,
+    };
     this.alerts.push(alert);
-    return Promise.resolve(`thread-${this.alerts.length}`);
+    return Promise.resolve(true);
   }
 }
 
