@@ -24,7 +24,10 @@ export class ThreadSummary {
   @ApiProperty({ format: 'uuid' }) channelId!: string;
   @ApiProperty({ description: 'The thread id as CXone knows it (thread.idOnExternalPlatform)' })
   idOnExternalPlatform!: string;
-  @ApiProperty({ enum: ['PROACTIVE', 'INBOUND', 'AGENT'], description: 'Who started it: an alert, the customer, an agent' })
+  @ApiProperty({
+    enum: ['PROACTIVE', 'INBOUND', 'AGENT'],
+    description: 'Who started it: an alert, the customer, an agent',
+  })
   origin!: 'PROACTIVE' | 'INBOUND' | 'AGENT';
   @ApiProperty({ enum: THREAD_STATUSES }) status!: (typeof THREAD_STATUSES)[number];
   @ApiProperty({ nullable: true, enum: ['AGENT_ENDED', 'IDLE_TIMEOUT', 'UNANSWERED', 'CUSTOMER_ENDED'] })
