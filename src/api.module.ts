@@ -3,6 +3,10 @@ import { AccountsController } from '@/modules/accounts/accounts.controller';
 import { AccountsModule } from '@/modules/accounts/accounts.module';
 import { ApiKeysController } from '@/modules/auth/api-keys.controller';
 import { AuthModule } from '@/modules/auth/auth.module';
+import { ByocActionsController } from '@/modules/byoc/byoc-actions.controller';
+import { ByocController } from '@/modules/byoc/byoc.controller';
+import { ByocModule } from '@/modules/byoc/byoc.module';
+import { CallbackClientsController } from '@/modules/byoc/callback-clients.controller';
 import { CampaignsController } from '@/modules/campaigns/campaigns.controller';
 import { CampaignsModule } from '@/modules/campaigns/campaigns.module';
 import { ChannelsController } from '@/modules/channels/channels.controller';
@@ -12,6 +16,9 @@ import { ContactsModule } from '@/modules/contacts/contacts.module';
 import { TemplatesController } from '@/modules/templates/templates.controller';
 import { ThreadsController } from '@/modules/threads/threads.controller';
 import { ThreadsModule } from '@/modules/threads/threads.module';
+import { WidgetDemoController } from '@/modules/widget/widget-demo.controller';
+import { WidgetController } from '@/modules/widget/widget.controller';
+import { WidgetModule } from '@/modules/widget/widget.module';
 import { ProactiveMessagesController } from '@/modules/proactive-messages/proactive-messages.controller';
 import { ProactiveMessagesModule } from '@/modules/proactive-messages/proactive-messages.module';
 import { TemplatesModule } from '@/modules/templates/templates.module';
@@ -30,6 +37,8 @@ import { TemplatesModule } from '@/modules/templates/templates.module';
     CampaignsModule,
     ProactiveMessagesModule,
     ThreadsModule,
+    ByocModule,
+    WidgetModule,
   ],
   controllers: [
     ApiKeysController,
@@ -40,6 +49,11 @@ import { TemplatesModule } from '@/modules/templates/templates.module';
     CampaignsController,
     ProactiveMessagesController,
     ThreadsController,
+    CallbackClientsController,
+    ByocController,
+    ByocActionsController,
+    WidgetController,
+    WidgetDemoController,
   ],
 })
 export class ApiModule {}

@@ -9,6 +9,7 @@ import { IdempotencyModule } from '@/infra/idempotency/idempotency.module';
 import { LoggingModule } from '@/infra/logging/logging.module';
 import { MetricsModule } from '@/infra/metrics/metrics.module';
 import { AuthModule } from '@/modules/auth/auth.module';
+import { ConversationsModule } from '@/modules/conversations/conversations.module';
 import { DispatchModule } from '@/modules/dispatch/dispatch.module';
 
 /**
@@ -30,6 +31,7 @@ export class AppModule {
         IdempotencyModule,
         AuthModule,
         DispatchModule,
+        ConversationsModule,
         ...(config.app.runsApi ? [ApiModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

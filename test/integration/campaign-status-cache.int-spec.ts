@@ -60,7 +60,7 @@ describe('campaign status cache', () => {
        WHERE datname = '${t.db.name}' AND application_name LIKE '%-listen'`,
     );
     await eventually(
-      async () => notifications.isListening,
+      () => Promise.resolve(notifications.isListening),
       (l) => !l,
       { what: 'the connection loss to be noticed' },
     );

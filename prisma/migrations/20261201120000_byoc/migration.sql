@@ -21,6 +21,7 @@ ADD COLUMN     "status_checked_at" TIMESTAMPTZ(3);
 
 -- AlterTable
 ALTER TABLE "message" ADD COLUMN     "attempts" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "author_name" TEXT,
 ADD COLUMN     "content_hash" TEXT,
 ADD COLUMN     "seq" BIGSERIAL NOT NULL;
 

@@ -10,6 +10,8 @@ export enum QueueName {
   Housekeeping = 'housekeeping',
   /** Campaign orchestration: turning pending recipients into send jobs, scheduled starts, the sweeper. */
   Campaigns = 'campaigns',
+  /** BYOC conversations: relaying customer messages to CXone, closing ended conversations' CXone contacts. */
+  Conversations = 'conversations',
 }
 
 /**
@@ -29,6 +31,12 @@ export enum JobName {
   SweepCampaigns = 'campaigns.sweep',
   /** Send one recipient's message through CXone (on the account's dispatch queue). */
   SendToRecipient = 'dispatch.send',
+  /** Relay a customer's chat message to CXone (DFO create message). */
+  RelayCustomerMessage = 'conversations.relay',
+  /** Close the CXone contact of a conversation that ended in Threadline (idle, the customer). */
+  CloseCxoneContact = 'conversations.close-contact',
+  /** Re-queue customer messages whose relay job was lost. */
+  SweepConversations = 'conversations.sweep',
 }
 
 /** Fields every payload may carry so logs of a job can be joined with the request that caused it. */
@@ -42,6 +50,9 @@ export interface JobPayloads {
   [JobName.StartScheduledCampaign]: TracedPayload & { campaignId: string };
   [JobName.SweepCampaigns]: TracedPayload;
   [JobName.SendToRecipient]: TracedPayload & { recipientId: string; generation: number };
+  [JobName.RelayCustomerMessage]: TracedPayload & { messageId: string };
+  [JobName.CloseCxoneContact]: TracedPayload & { threadId: string };
+  [JobName.SweepConversations]: TracedPayload;
 }
 
 /** The queue each job runs on (`dispatch`: the account's own dispatch queue). */
@@ -51,18 +62,23 @@ export const JOB_QUEUE: { readonly [N in JobName]: QueueName | typeof DISPATCH_Q
   [JobName.StartScheduledCampaign]: QueueName.Campaigns,
   [JobName.SweepCampaigns]: QueueName.Campaigns,
   [JobName.SendToRecipient]: DISPATCH_QUEUE,
+  [JobName.RelayCustomerMessage]: QueueName.Conversations,
+  [JobName.CloseCxoneContact]: QueueName.Conversations,
+  [JobName.SweepConversations]: QueueName.Conversations,
 };
 
 /** Worker settings per static queue. */
 export const QUEUE_WORKER_OPTIONS: { readonly [Q in QueueName]: { concurrency: number } } = {
   [QueueName.Housekeeping]: { concurrency: 1 },
   [QueueName.Campaigns]: { concurrency: 4 },
+  [QueueName.Conversations]: { concurrency: 20 },
 };
 
 /** Periodic jobs (BullMQ job schedulers), upserted by the worker role at start-up. */
 export const JOB_SCHEDULES: ReadonlyArray<{ id: string; name: JobName; everyMs: (config: AppConfig) => number }> = [
   { id: 'purge-idempotency-records', name: JobName.PurgeExpiredIdempotencyRecords, everyMs: () => 60 * 60 * 1000 },
   { id: 'sweep-campaigns', name: JobName.SweepCampaigns, everyMs: (config) => config.dispatch.sweeperIntervalMs },
+  { id: 'sweep-conversations', name: JobName.SweepConversations, everyMs: (config) => config.dispatch.sweeperIntervalMs },
 ];
 
 /** Finished jobs are kept briefly for inspection; PostgreSQL holds the lasting record. */

@@ -40,6 +40,22 @@ export class ChannelsRepository {
     return this.prisma.channel.findMany({ where: { cxoneChannelId, ...(kind ? { kind } : {}) } });
   }
 
+  async allWidgetOrigins(): Promise<string[]> {
+    const rows = await this.prisma.channel.findMany({
+      where: { kind: 'BYOC_CHAT', isActive: true },
+      select: { widgetOrigins: true },
+    });
+    return [...new Set(rows.flatMap((r) => r.widgetOrigins))];
+  }
+
+  /** The BYOC chat channel added for a CXone brand (through the action URLs), newest first. */
+  findByBrand(accountId: string, integrationId: string, brandId: number): Promise<ChannelRow | null> {
+    return this.prisma.channel.findFirst({
+      where: { accountId, integrationId, cxoneBrandId: brandId, kind: 'BYOC_CHAT' },
+      orderBy: { createdAt: 'desc' },
+    });
+  }
+
   /** The account's channel with this CXone id, created if missing (concurrent callers get the same row). */
   ensure(channel: NewChannel): Promise<ChannelRow> {
     return this.prisma.channel.upsert({

@@ -105,9 +105,35 @@ export class ChannelsService {
     return toInfo(row);
   }
 
+  /** Every browser origin some BYOC chat channel allows (for CORS preflights, which carry no session). */
+  allWidgetOrigins(): Promise<string[]> {
+    return this.repository.allWidgetOrigins();
+  }
+
+  async byBrand(accountId: string, integrationId: string, brandId: number): Promise<ByocChannel | null> {
+    const row = await this.repository.findByBrand(accountId, integrationId, brandId);
+    return row ? toByoc(row) : null;
+  }
+
+  async setActive(id: string, isActive: boolean): Promise<void> {
+    await this.repository.update(id, { isActive });
+    this.forget(id);
+  }
+
+  /** The channel belongs to this CXone brand (and is active again). */
+  async attachBrand(id: string, brandId: number): Promise<void> {
+    await this.repository.update(id, { cxoneBrandId: brandId, isActive: true });
+    this.forget(id);
+  }
+
   /** The BYOC chat channels with this CXone channel id (callbacks name channels by CXone's id). */
   async byocByCxoneId(cxoneChannelId: string): Promise<ByocChannel[]> {
     return (await this.repository.findByCxoneId(cxoneChannelId, 'BYOC_CHAT')).map(toByoc);
+  }
+
+  private forget(id: string): void {
+    this.infoCache.delete(id);
+    this.byocCache.delete(id);
   }
 
   /** A BYOC chat channel's settings (idle times, widget origins, identity secret), by Threadline id. */

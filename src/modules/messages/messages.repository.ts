@@ -15,6 +15,7 @@ export type MessageRow = Pick<
   | 'status'
   | 'lastError'
   | 'attempts'
+  | 'authorName'
   | 'createdAt'
   | 'updatedAt'
 > & { content: unknown; seq: string };
@@ -24,6 +25,7 @@ export interface NewMessage {
   threadId: string;
   direction: Message['direction'];
   author: Message['author'];
+  authorName?: string | null;
   idOnExternalPlatform: string;
   content: unknown;
   status: Message['status'];
@@ -40,7 +42,8 @@ function messageColumns(m = ''): string {
   const c = m ? `${m}.` : '';
   return `${c}id, ${c}channel_id AS "channelId", ${c}thread_id AS "threadId", ${c}direction, ${c}author,
     ${c}id_on_external_platform AS "idOnExternalPlatform", ${c}cxone_message_id AS "cxoneMessageId", ${c}content,
-    ${c}status, ${c}last_error AS "lastError", ${c}attempts, ${c}seq::text AS seq, ${c}created_at AS "createdAt",
+    ${c}status, ${c}last_error AS "lastError", ${c}attempts, ${c}author_name AS "authorName", ${c}seq::text AS seq,
+    ${c}created_at AS "createdAt",
     ${c}updated_at AS "updatedAt"`;
 }
 const MESSAGE_COLUMNS = messageColumns();
@@ -57,8 +60,9 @@ export class MessagesRepository {
   async insertOnce(message: NewMessage): Promise<{ message: MessageRow; created: boolean }> {
     const { rows } = await this.prisma.pool.query<MessageRow & { created: boolean }>(
       `WITH ins AS (
-         INSERT INTO message (id, channel_id, thread_id, direction, author, id_on_external_platform, content, status, created_at, updated_at)
-         VALUES (gen_random_uuid(), $1, $2, $3::"MessageDirection", $4::"MessageAuthor", $5, $6, $7::"MessageStatus", now(), now())
+         INSERT INTO message (id, channel_id, thread_id, direction, author, id_on_external_platform, content, status, author_name,
+                              created_at, updated_at)
+         VALUES (gen_random_uuid(), $1, $2, $3::"MessageDirection", $4::"MessageAuthor", $5, $6, $7::"MessageStatus", $8, now(), now())
          ON CONFLICT (channel_id, id_on_external_platform) DO NOTHING RETURNING ${MESSAGE_COLUMNS})
        SELECT *, true AS created FROM ins
        UNION ALL SELECT ${MESSAGE_COLUMNS}, false FROM message
@@ -71,9 +75,10 @@ export class MessagesRepository {
         message.idOnExternalPlatform,
         JSON.stringify(message.content),
         message.status,
+        message.authorName ?? null,
       ],
     );
-    const { created, ...row } = rows[0]!;
+    const { created, ...row } = rows[0];
     return { message: row, created };
   }
 
@@ -90,7 +95,9 @@ export class MessagesRepository {
     const client = await this.prisma.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`message-dedupe:${message.threadId}`]);
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `message-dedupe:${message.threadId}`,
+      ]);
       const { rows: repeated } = await client.query<MessageRow>(
         `SELECT ${MESSAGE_COLUMNS} FROM message
          WHERE thread_id = $1 AND content_hash = $2 AND created_at > now() - make_interval(secs => $3)
@@ -103,8 +110,9 @@ export class MessagesRepository {
       }
       const { rows } = await client.query<MessageRow>(
         `INSERT INTO message (id, channel_id, thread_id, direction, author, id_on_external_platform, content, status, content_hash,
-                              created_at, updated_at)
-         VALUES (gen_random_uuid(), $1, $2, $3::"MessageDirection", $4::"MessageAuthor", $5, $6, $7::"MessageStatus", $8, now(), now())
+                              author_name, created_at, updated_at)
+         VALUES (gen_random_uuid(), $1, $2, $3::"MessageDirection", $4::"MessageAuthor", $5, $6, $7::"MessageStatus", $8, $9,
+                 now(), now())
          RETURNING ${MESSAGE_COLUMNS}`,
         [
           message.channelId,
@@ -115,10 +123,11 @@ export class MessagesRepository {
           JSON.stringify(message.content),
           message.status,
           contentHash,
+          message.authorName ?? null,
         ],
       );
       await client.query('COMMIT');
-      return { message: rows[0]!, created: true };
+      return { message: rows[0], created: true };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;

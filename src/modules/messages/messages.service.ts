@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { MessageRow, MessagesRepository } from './messages.repository';
+import { MessageRow, MessagesRepository, NewMessage, RelayedMessage } from './messages.repository';
+
+export type { MessageRow, NewMessage, RelayedMessage } from './messages.repository';
 
 export interface MessageView {
   id: string;
@@ -17,6 +19,45 @@ export interface MessageView {
 @Injectable()
 export class MessagesService {
   constructor(private readonly repository: MessagesRepository) {}
+
+  // ── the store, for the chat flow ──
+
+  insertOnce(message: NewMessage) {
+    return this.repository.insertOnce(message);
+  }
+
+  insertUnlessRepeated(message: NewMessage, contentHash: string, windowSeconds: number) {
+    return this.repository.insertUnlessRepeated(message, contentHash, windowSeconds);
+  }
+
+  transition(id: string, to: MessageRow['status'], changes?: Parameters<MessagesRepository['transition']>[2]) {
+    return this.repository.transition(id, to, changes);
+  }
+
+  noteRelayAttempt(id: string, error: string): Promise<void> {
+    return this.repository.noteRelayAttempt(id, error);
+  }
+
+  findForRelay(id: string): Promise<RelayedMessage | null> {
+    return this.repository.findForRelay(id);
+  }
+
+  findByExternalId(channelId: string, idOnExternalPlatform: string): Promise<MessageRow | null> {
+    return this.repository.findByExternalId(channelId, idOnExternalPlatform);
+  }
+
+  /** A thread's stored rows in order (for the widget's own view of them). */
+  rowsOf(threadId: string, limit = 500): Promise<MessageRow[]> {
+    return this.repository.listForThread(threadId, limit);
+  }
+
+  sinceForContact(contactId: string, afterSeq: string, limit: number): Promise<MessageRow[]> {
+    return this.repository.sinceForContact(contactId, afterSeq, limit);
+  }
+
+  staleRelays(olderThanMs: number, limit: number): Promise<Array<{ id: string }>> {
+    return this.repository.staleRelays(olderThanMs, limit);
+  }
 
   /** The thread's messages, oldest first (the alert, then the replies). */
   async history(threadId: string, limit = 500): Promise<MessageView[]> {

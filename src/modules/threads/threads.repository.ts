@@ -27,6 +27,7 @@ export type ThreadRow = Pick<
   | 'lastCustomerAt'
   | 'lastActivityAt'
   | 'idleEndAt'
+  | 'statusCheckedAt'
   | 'closedAt'
   | 'createdAt'
 > & { address: Contact['address']; displayName: Contact['displayName'] };
@@ -41,7 +42,10 @@ export interface SentRecipient {
 }
 
 /** A thread whose idle timer fired (prompt sent, or conversation ended). */
-export type TimedThread = Pick<Thread, 'id' | 'channelId' | 'contactId' | 'idOnExternalPlatform' | 'cxoneContactId' | 'idleEndAt'>;
+export type TimedThread = Pick<
+  Thread,
+  'id' | 'channelId' | 'contactId' | 'idOnExternalPlatform' | 'cxoneContactId' | 'idleEndAt'
+>;
 
 /** An open conversation whose CXone contact status is due to be read. */
 export type PolledThread = Pick<Thread, 'id' | 'channelId' | 'contactId' | 'cxoneContactId'>;
@@ -49,7 +53,8 @@ export type PolledThread = Pick<Thread, 'id' | 'channelId' | 'contactId' | 'cxon
 const THREAD_COLUMNS = `t.id, t.channel_id AS "channelId", t.id_on_external_platform AS "idOnExternalPlatform", t.origin, t.status,
   t.close_reason AS "closeReason", t.cxone_contact_id AS "cxoneContactId", t.cxone_thread_id AS "cxoneThreadId",
   t.campaign_id AS "campaignId", t.contact_id AS "contactId", t.last_customer_at AS "lastCustomerAt",
-  t.last_activity_at AS "lastActivityAt", t.idle_end_at AS "idleEndAt", t.closed_at AS "closedAt",
+  t.last_activity_at AS "lastActivityAt", t.idle_end_at AS "idleEndAt", t.status_checked_at AS "statusCheckedAt",
+  t.closed_at AS "closedAt",
   t.created_at AS "createdAt", c.address, c.display_name AS "displayName"`;
 
 const OPEN = OPEN_THREAD_STATUSES as ThreadStatus[];
@@ -149,6 +154,18 @@ export class ThreadsRepository {
       'UPDATE thread SET last_agent_at = now(), last_activity_at = now(), updated_at = now() WHERE id = $1',
       [threadId],
     );
+  }
+
+  async channelsWithThread(idOnExternalPlatform: string): Promise<string[]> {
+    const { rows } = await this.prisma.pool.query<{ channelId: string }>(
+      'SELECT channel_id AS "channelId" FROM thread WHERE id_on_external_platform = $1',
+      [idOnExternalPlatform],
+    );
+    return rows.map((r) => r.channelId);
+  }
+
+  async markStatusChecked(threadId: string): Promise<void> {
+    await this.prisma.pool.query('UPDATE thread SET status_checked_at = now() WHERE id = $1', [threadId]);
   }
 
   /** CXone's ids for the thread, as its answers reveal them (a new contact replaces a closed one). */

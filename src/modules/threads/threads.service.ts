@@ -3,9 +3,17 @@ import { NotFoundError } from '@/infra/errors/domain-error';
 import { keysetPage } from '@/infra/http/pagination';
 import { MessagesService } from '@/modules/messages/messages.service';
 import { ListThreadsQuery, ThreadPage, ThreadResponse, ThreadSummary } from './dto/thread.dto';
-import { SentAlert, SentRecipient, ThreadRow, ThreadsRepository } from './threads.repository';
+import type { ThreadCloseReason } from '@/infra/prisma/generated/client';
+import {
+  PolledThread,
+  SentAlert,
+  SentRecipient,
+  ThreadRow,
+  ThreadsRepository,
+  TimedThread,
+} from './threads.repository';
 
-export type { SentAlert, SentRecipient } from './threads.repository';
+export type { PolledThread, SentAlert, SentRecipient, ThreadRow, TimedThread } from './threads.repository';
 
 export class ThreadNotFoundError extends NotFoundError {
   constructor(id: string) {
@@ -30,6 +38,64 @@ export class ThreadsService {
    */
   recordSentAlert(alert: SentAlert, recipient: SentRecipient): Promise<boolean> {
     return this.repository.recordSentAlert(alert, recipient);
+  }
+
+  // ── conversations (the chat flow orchestrates these) ──
+
+  findByExternalId(channelId: string, idOnExternalPlatform: string): Promise<ThreadRow | null> {
+    return this.repository.findByExternalId(channelId, idOnExternalPlatform);
+  }
+
+  findById(id: string): Promise<ThreadRow | null> {
+    return this.repository.findById(id);
+  }
+
+  latestOfCustomer(channelId: string, address: string): Promise<ThreadRow | null> {
+    return this.repository.latestOfCustomer(channelId, address);
+  }
+
+  ensureContact(channelId: string, address: string, displayName: string | null): Promise<string> {
+    return this.repository.ensureContact(channelId, address, displayName);
+  }
+
+  openConversation(conversation: Parameters<ThreadsRepository['openConversation']>[0]) {
+    return this.repository.openConversation(conversation);
+  }
+
+  noteCustomerMessage(threadId: string, idlePromptSeconds: number | null) {
+    return this.repository.noteCustomerMessage(threadId, idlePromptSeconds);
+  }
+
+  noteAgentMessage(threadId: string): Promise<void> {
+    return this.repository.noteAgentMessage(threadId);
+  }
+
+  channelsWithThread(idOnExternalPlatform: string): Promise<string[]> {
+    return this.repository.channelsWithThread(idOnExternalPlatform);
+  }
+
+  markStatusChecked(threadId: string): Promise<void> {
+    return this.repository.markStatusChecked(threadId);
+  }
+
+  setCxoneIds(threadId: string, cxoneContactId: string | null, cxoneThreadId: string | null): Promise<void> {
+    return this.repository.setCxoneIds(threadId, cxoneContactId, cxoneThreadId);
+  }
+
+  close(threadId: string, reason: ThreadCloseReason): Promise<TimedThread | null> {
+    return this.repository.close(threadId, reason);
+  }
+
+  promptIdle(limit: number): Promise<TimedThread[]> {
+    return this.repository.promptIdle(limit);
+  }
+
+  endIdle(limit: number): Promise<TimedThread[]> {
+    return this.repository.endIdle(limit);
+  }
+
+  dueForStatusCheck(everyMs: number, limit: number): Promise<PolledThread[]> {
+    return this.repository.dueForStatusCheck(everyMs, limit);
   }
 
   /** The conversation: the thread, its customer and its messages in order. */
