@@ -78,7 +78,11 @@ export const QUEUE_WORKER_OPTIONS: { readonly [Q in QueueName]: { concurrency: n
 export const JOB_SCHEDULES: ReadonlyArray<{ id: string; name: JobName; everyMs: (config: AppConfig) => number }> = [
   { id: 'purge-idempotency-records', name: JobName.PurgeExpiredIdempotencyRecords, everyMs: () => 60 * 60 * 1000 },
   { id: 'sweep-campaigns', name: JobName.SweepCampaigns, everyMs: (config) => config.dispatch.sweeperIntervalMs },
-  { id: 'sweep-conversations', name: JobName.SweepConversations, everyMs: (config) => config.dispatch.sweeperIntervalMs },
+  {
+    id: 'sweep-conversations',
+    name: JobName.SweepConversations,
+    everyMs: (config) => config.dispatch.sweeperIntervalMs,
+  },
 ];
 
 /** Finished jobs are kept briefly for inspection; PostgreSQL holds the lasting record. */
