@@ -1,12 +1,8 @@
 /*
- * DRAFT: NEEDS THE BACKEND, TO BE FINISHED THERE. It drives the reference widget (public/widget) in real headless
- * Chromium against the started service, so it needs what is being built on main: the /widget/demo route serving
- * public/widget, the widget API (/widget/v1: sessions, conversation, messages, typing, events), the BYOC endpoints the
- * simulator calls (/integration/box), agent-ended detection, the idle timers and `PATCH /api/v1/channels/{id}` taking
- * `{idlePromptSeconds, idleEndSeconds}`. On the widget-demo branch it fails (there is no backend yet); it is not in
- * any skip list on purpose.
+ * Drives the reference widget (public/widget) in real headless Chromium against the started service and its embedded
+ * simulator: the page, the widget API, the BYOC endpoints the simulator calls, agent-ended detection and idle timers.
  *
- * Assumptions to check while finishing it (see the widget's README for the contract it was written against):
+ * What it relies on (see the widget's README for the contract):
  * - agent ends are noticed by polling CXone's contact status every BYOC_STATUS_POLL_MS (5 s here, the minimum);
  * - the idle prompt comes idlePromptSeconds after the customer's last message, the end idleEndSeconds after that;
  * - an agent message names the agent by first name (agentName), as the simulator's `agent` sends it.
@@ -127,14 +123,10 @@ describe('the reference chat widget (/widget/demo) with the embedded CXone simul
     admin = new HttpClient(appUrl, {
       authorization: `Bearer ${(JSON.parse(created.output()) as { key: string }).key}`,
     });
-    const channel = await admin.post<{ id: string }>('/api/v1/channels', {
-      cxoneChannelId: CXONE_CHANNEL,
-      kind: 'BYOC_CHAT',
-      name: 'Widget e2e chat',
-      integrationId: 'threadline-byoc-dev', // the seed channel's channelIntegrationId
-    });
-    expect(channel.status).toBe(201);
-    channelId = channel.body.id;
+    // With the simulator as tenant its BYOC chat channel is registered from the first start (what the page uses too).
+    const demo = await new HttpClient(appUrl).get<{ channelId: string }>('/widget/v1/demo-channel');
+    expect(demo.status).toBe(200);
+    channelId = demo.body.channelId;
 
     browser = await launchBrowser();
     page = await newPage(browser);
