@@ -1,7 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ExpiringCache } from '@/infra/cache/expiring-cache';
 import { SecretBox } from '@/infra/crypto/secret-box';
 import { ValidationFailedError } from '@/infra/errors/domain-error';
+import { LiveEvents } from '@/infra/live/live-events';
+import { withDeadline } from '@/infra/time/deadline';
 import { AccountsService } from '@/modules/accounts/accounts.service';
 import { ChannelRow, ChannelsRepository, NewChannel } from './channels.repository';
 import { ChannelInactiveError, ChannelNotFoundError } from './channels.errors';
@@ -27,17 +29,35 @@ export interface ChannelInfo {
   isActive: boolean;
 }
 
+/** Topic on which every replica hears that a channel changed, so its cached copy goes (the TTLs bound the rest). */
+const CHANGED_TOPIC = 'channel-changed';
+/** A change is saved without waiting longer than this for Redis to pass it on. */
+const ANNOUNCE_TIMEOUT_MS = 1000;
+
 @Injectable()
-export class ChannelsService {
+export class ChannelsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ChannelsService.name);
   private readonly infoCache = new ExpiringCache<string, ChannelInfo>(10_000);
   private readonly byocCache = new ExpiringCache<string, ByocChannel>(5_000);
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
     private readonly repository: ChannelsRepository,
     private readonly accounts: AccountsService,
     private readonly secrets: SecretBox,
+    private readonly live: LiveEvents,
   ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.live.subscribe(CHANGED_TOPIC, (payload) => {
+      const id = (payload as { id?: unknown } | null)?.id;
+      if (typeof id === 'string') this.dropCached(id);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
 
   /** A BYOC channel's identity secret, opened (for checking signed customer ids). */
   identitySecret(channel: ByocChannel): string | null {
@@ -86,22 +106,20 @@ export class ChannelsService {
       ...(dto.idleEndSeconds !== undefined ? { idleEndSeconds: dto.idleEndSeconds } : {}),
       ...(dto.identitySecret !== undefined ? { identitySecretEnc: this.secrets.seal(dto.identitySecret) } : {}),
     });
-    this.infoCache.delete(id);
-    this.byocCache.delete(id);
+    await this.forget(id);
     return toResponse(row);
   }
 
   async delete(id: string): Promise<void> {
     await this.row(id);
     await this.repository.delete(id);
-    this.infoCache.delete(id);
-    this.byocCache.delete(id);
+    await this.forget(id);
   }
 
   /** The account's channel with this CXone id, registered now if it is not yet. */
   async ensure(channel: NewChannel): Promise<ChannelInfo> {
     const row = await this.repository.ensure(channel);
-    this.infoCache.delete(row.id);
+    await this.forget(row.id);
     return toInfo(row);
   }
 
@@ -117,13 +135,13 @@ export class ChannelsService {
 
   async setActive(id: string, isActive: boolean): Promise<void> {
     await this.repository.update(id, { isActive });
-    this.forget(id);
+    await this.forget(id);
   }
 
   /** The channel belongs to this CXone brand (and is active again). */
   async attachBrand(id: string, brandId: number): Promise<void> {
     await this.repository.update(id, { cxoneBrandId: brandId, isActive: true });
-    this.forget(id);
+    await this.forget(id);
   }
 
   /** The BYOC chat channels with this CXone channel id (callbacks name channels by CXone's id). */
@@ -131,7 +149,14 @@ export class ChannelsService {
     return (await this.repository.findByCxoneId(cxoneChannelId, 'BYOC_CHAT')).map(toByoc);
   }
 
-  private forget(id: string): void {
+  /** Drops the cached copies here and, through Redis, on every other replica (best effort: the TTLs bound it). */
+  private async forget(id: string): Promise<void> {
+    this.dropCached(id);
+    await withDeadline(this.live.publish(CHANGED_TOPIC, { id }), ANNOUNCE_TIMEOUT_MS, 'Redis')
+      .catch((err: unknown) => this.logger.warn(`channel change not announced to other replicas: ${String(err)}`));
+  }
+
+  private dropCached(id: string): void {
     this.infoCache.delete(id);
     this.byocCache.delete(id);
   }

@@ -1,23 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@/config';
-import { RedisRateLimiter } from '@/infra/rate-limit/rate-limiter';
 import { ChannelsService } from '@/modules/channels/channels.service';
 import { ThreadsService } from '@/modules/threads/threads.service';
+import { CONTACT_READS_PER_SECOND, ContactReadBudget } from './contact-read-budget';
 import { ConversationEvents } from './conversation-events';
 import { ConversationsService } from './conversations.service';
 
 const TICK_MS = 1000;
 const BATCH = 200;
-/**
- * Contact reads per second this service allows itself for agent-ended detection, per CXone account: a share of the
- * DFO read budget (120,000 per hour per tenant, about 33 per second, shared with everything else that reads).
- */
-const STATUS_READS_PER_SECOND = 8;
-
-export function contactReadKey(accountId: string): string {
-  return `cxone:${accountId}:contact-reads`;
-}
-
 /**
  * The BYOC conversation timers, on this process's own clock but with PostgreSQL as their record, so they survive
  * restarts and each fires once across replicas (a timer is claimed by the UPDATE that moves its thread):
@@ -38,7 +28,7 @@ export class ConversationTimers implements OnApplicationBootstrap, OnApplication
     private readonly channels: ChannelsService,
     private readonly conversations: ConversationsService,
     private readonly events: ConversationEvents,
-    private readonly limiter: RedisRateLimiter,
+    private readonly readBudget: ContactReadBudget,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -86,13 +76,10 @@ export class ConversationTimers implements OnApplicationBootstrap, OnApplication
   }
 
   private async checkStatuses(): Promise<void> {
-    const due = await this.threads.dueForStatusCheck(this.config.byoc.statusPollMs, STATUS_READS_PER_SECOND);
+    const due = await this.threads.dueForStatusCheck(this.config.byoc.statusPollMs, CONTACT_READS_PER_SECOND);
     for (const thread of due) {
       const channel = await this.channels.cachedByoc(thread.channelId);
-      const slot = await this.limiter
-        .acquire(contactReadKey(channel.accountId), { limit: STATUS_READS_PER_SECOND }, { maxWaitMs: 2000 })
-        .catch(() => null);
-      if (!slot) break; // the read budget is spent for now; the rest are due again next round
+      if (!(await this.readBudget.take(channel.accountId, 'poll', 2000))) break; // the read budget is spent for now; the rest are due again next round
       await this.conversations
         .checkAgentEnded(channel, thread)
         .catch((err: unknown) => this.logger.debug(`contact status not read: ${String(err)}`));

@@ -8,6 +8,7 @@ import { AccountsModule } from '@/modules/accounts/accounts.module';
 import { ChannelsModule } from '@/modules/channels/channels.module';
 import { MessagesModule } from '@/modules/messages/messages.module';
 import { ThreadsModule } from '@/modules/threads/threads.module';
+import { ContactReadBudget } from './contact-read-budget';
 import { ConversationEvents } from './conversation-events';
 import { ConversationTimers } from './conversation-timers';
 import { ConversationsProcessor } from './conversations.processor';
@@ -30,7 +31,7 @@ import { RelayService } from './relay.service';
     MessagesModule,
     ThreadsModule,
   ],
-  providers: [ConversationsService, ConversationEvents, ConversationTimers, RelayService, ConversationsProcessor],
+  providers: [ContactReadBudget, ConversationsService, ConversationEvents, ConversationTimers, RelayService, ConversationsProcessor],
   exports: [ConversationsService, ConversationEvents],
 })
 export class ConversationsModule {}

@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { AppConfig } from '@/config';
 import { JobName } from '@/infra/queue/queue.constants';
 import { QueueService } from '@/infra/queue/queue.service';
-import { Clock } from '@/infra/time/clock';
 import { withDeadline } from '@/infra/time/deadline';
 import { CxoneClient } from '@/integrations/cxone/cxone.client';
 import type { DfoContactStatus, DfoMessageContent } from '@/integrations/cxone/dfo.types';
@@ -14,14 +13,18 @@ import { messageExternalId } from '@/modules/dispatch/external-ids';
 import { MessageRow, MessagesService } from '@/modules/messages/messages.service';
 import { ThreadRow, ThreadsService, TimedThread } from '@/modules/threads/threads.service';
 import { agentMessageId, conversationThreadId, customerMessageId } from './conversation-ids';
+import { ContactReadBudget } from './contact-read-budget';
 import { ConversationEvents } from './conversation-events';
 import { MessageView, ThreadView, toMessageView, toThreadView } from './conversation-views';
 import { ConversationEndedError } from './conversations.errors';
 
 /** CXone closes a contact with these; the conversation is then over for the customer. */
 const ENDED_CONTACT_STATUSES: ReadonlySet<DfoContactStatus> = new Set(['resolved', 'closed', 'trashed']);
-/** A customer's post reads the CXone contact's status at most this often (agent-ended detection). */
-const STATUS_CHECK_EVERY_MS = 5_000;
+/**
+ * A customer's post reads the CXone contact's status first (agent-ended detection) when the posts' share of the read
+ * budget has a slot within this long; else it goes ahead and the periodic poll finds the end.
+ */
+const STATUS_SLOT_WAIT_MS = 250;
 /** How long a customer's post waits for that read before going ahead without it. */
 const STATUS_CHECK_TIMEOUT_MS = 1_500;
 const PROACTIVE_THREAD = /^tl-([0-9a-f-]{36})$/;
@@ -65,8 +68,8 @@ export class ConversationsService {
     private readonly cxone: CxoneClient,
     private readonly accounts: AccountsService,
     private readonly channels: ChannelsService,
-    private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly readBudget: ContactReadBudget,
   ) {}
 
   /** The customer's contact on the channel (created if new): the topic of their live events. */
@@ -300,7 +303,7 @@ export class ConversationsService {
 
   private async refuseIfAgentEnded(channel: ByocChannel, thread: ThreadRow): Promise<void> {
     if (!thread.cxoneContactId) return;
-    if (thread.statusCheckedAt && this.clock.now() - thread.statusCheckedAt.getTime() < STATUS_CHECK_EVERY_MS) return;
+    if (!(await this.readBudget.take(channel.accountId, 'post', STATUS_SLOT_WAIT_MS))) return;
     try {
       const ended = await withDeadline(this.checkAgentEnded(channel, thread), STATUS_CHECK_TIMEOUT_MS, 'CXone');
       if (ended) throw new ConversationEndedError('agent');
