@@ -210,9 +210,9 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       );
       expect(json.status).toBe(200);
       expect(json.body).toEqual({
-        access_token: expect.any(String),
+        access_token: expect.any(String) as unknown,
         token_type: 'Bearer',
-        expires_in: expect.any(Number),
+        expires_in: expect.any(Number) as unknown,
       });
       expect(json.headers.get('cache-control')).toBe('no-store');
 
@@ -297,7 +297,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       const reply = (text: string) =>
         control.post<AgentCallResult>('/sim/agent/reply', {
           channelId: CXONE_CHANNEL,
-          threadIdOnExternalPlatform: relayed!.threadIdOnExternalPlatform,
+          threadIdOnExternalPlatform: relayed.threadIdOnExternalPlatform,
           text,
         });
       expect((await reply('with the first token')).body.status).toBe(200); // the simulator holds a token now
@@ -370,7 +370,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       const stored = await atCxone('my flight was cancelled');
       expect(stored).toHaveLength(1);
       const attempts = (await requests('createMessage', since)).map((r) => [r.status, r.body?.idOnExternalPlatform]);
-      const id = stored[0]!.idOnExternalPlatform;
+      const id = stored[0].idOnExternalPlatform;
       expect(id).toMatch(/^wm-[0-9a-f-]{36}-burst-1$/);
       expect(attempts).toEqual([
         [503, id],
@@ -406,7 +406,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
 
       const typing = await control.post<AgentCallResult>('/sim/agent/typing', {
         channelId: CXONE_CHANNEL,
-        threadIdOnExternalPlatform: relayed!.threadIdOnExternalPlatform,
+        threadIdOnExternalPlatform: relayed.threadIdOnExternalPlatform,
         typing: true,
         agent: { firstName: 'Ana', surname: 'Lopez' },
       });
@@ -415,18 +415,18 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
 
       const reply = await control.post<AgentCallResult>('/sim/agent/reply', {
         channelId: CXONE_CHANNEL,
-        threadIdOnExternalPlatform: relayed!.threadIdOnExternalPlatform,
+        threadIdOnExternalPlatform: relayed.threadIdOnExternalPlatform,
         text: 'Let me rebook you.',
         agent: { firstName: 'Ana', surname: 'Lopez' },
       });
       expect(reply.body.status).toBe(200);
       expect(reply.body.body).toEqual({
         message: {
-          idOnExternalPlatform: expect.stringMatching(/^ta-/),
-          createdAtWithMilliseconds: expect.any(String),
-          url: expect.stringContaining('/api/v1/threads/'),
+          idOnExternalPlatform: expect.stringMatching(/^ta-/) as unknown,
+          createdAtWithMilliseconds: expect.any(String) as unknown,
+          url: expect.stringContaining('/api/v1/threads/') as unknown,
         },
-        thread: { idOnExternalPlatform: relayed!.threadIdOnExternalPlatform },
+        thread: { idOnExternalPlatform: relayed.threadIdOnExternalPlatform },
       });
       const event = await live.next('the agent reply', messageEvent('Let me rebook you.'));
       expect(event.data).toMatchObject({ author: 'agent', agentName: 'Ana Lopez' });
@@ -443,7 +443,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       const live = await ana.stream();
       const token = await cxoneToken();
       const path = `/integration/box/2.0/channel/${CXONE_CHANNEL}/outbound`;
-      const body = outboundBody(relayed!.threadIdOnExternalPlatform, 'only once please');
+      const body = outboundBody(relayed.threadIdOnExternalPlatform, 'only once please');
       const first = await a.post<{ message: { idOnExternalPlatform: string } }>(path, body, {
         authorization: `Bearer ${token}`,
       });
@@ -457,7 +457,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
 
       // offline: two more replies, then the widget reconnects with Last-Event-ID
       for (const text of ['while away 1', 'while away 2']) {
-        const r = await a.post(path, outboundBody(relayed!.threadIdOnExternalPlatform, text), {
+        const r = await a.post(path, outboundBody(relayed.threadIdOnExternalPlatform, text), {
           authorization: `Bearer ${token}`,
         });
         expect(r.status).toBe(200);
@@ -481,7 +481,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       const live = await ana.stream();
       const token = await cxoneToken();
       const legacy = await a.post<{ idOnExternalPlatform: string }>(
-        `/integration/box/1.0/posts/${relayed!.threadIdOnExternalPlatform}/messages`,
+        `/integration/box/1.0/posts/${relayed.threadIdOnExternalPlatform}/messages`,
         { messageContent: { type: 'TEXT', payload: { text: 'from the legacy path' } }, author: { firstName: 'Bo' } },
         { authorization: `Bearer ${token}` },
       );
@@ -519,14 +519,14 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
         status: 400,
         body: expect.objectContaining({
           errorCode: 'outboundValidationFailed',
-          displayErrorMessage: expect.stringMatching(/v-00000000-0000-4000-8000-000000000000/),
+          displayErrorMessage: expect.stringMatching(/v-00000000-0000-4000-8000-000000000000/) as unknown,
           errors: [
             {
               path: ['endUserRecipients', 0, 'idOnExternalPlatform'],
-              message: expect.stringContaining('v-00000000-0000-4000-8000-000000000000'),
+              message: expect.stringContaining('v-00000000-0000-4000-8000-000000000000') as unknown,
             },
           ],
-        }),
+        }) as unknown,
       });
     });
   });
@@ -537,13 +537,16 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       await post(ana.http, 'please close me');
       const [relayed] = await atCxone('please close me');
       const live = await ana.stream();
-      expect((await control.post(`/sim/contacts/${relayed!.contactNumber}/status`, { status: 'closed' })).status).toBe(
+      expect((await control.post(`/sim/contacts/${relayed.contactNumber}/status`, { status: 'closed' })).status).toBe(
         200,
       );
 
       const refused = await post(ana.http, 'are you there?');
       expect(refused.status).toBe(409);
-      expect(refused.body).toMatchObject({ statusCode: 409, message: expect.stringMatching(/ended by the agent/) });
+      expect(refused.body).toMatchObject({
+        statusCode: 409,
+        message: expect.stringMatching(/ended by the agent/) as unknown,
+      });
       await live.next(
         'the conversation ended by the agent',
         (e) => e.event === 'conversation' && (e.data as { thread: Thread }).thread.endedBy === 'agent',
@@ -561,7 +564,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       expect(fresh.body.id).not.toBe(ana.thread.id);
       expect((await post(ana.http, 'a new question')).status).toBe(202);
       const [next] = await atCxone('a new question');
-      expect(next!.threadIdOnExternalPlatform).not.toBe(relayed!.threadIdOnExternalPlatform);
+      expect(next.threadIdOnExternalPlatform).not.toBe(relayed.threadIdOnExternalPlatform);
     });
 
     it('notices an agent end without a customer post (status polling) and tells the widget', async () => {
@@ -569,7 +572,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       await post(ana.http, 'poll me');
       const [relayed] = await atCxone('poll me');
       const live = await ana.stream();
-      await control.post(`/sim/contacts/${relayed!.contactNumber}/status`, { status: 'resolved' });
+      await control.post(`/sim/contacts/${relayed.contactNumber}/status`, { status: 'resolved' });
       const ended = await live.next(
         'the agent end, polled',
         (e) => e.event === 'conversation' && (e.data as { thread: Thread }).thread.status === 'ended',
@@ -599,7 +602,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
           async () =>
             (
               await control.get<Array<{ status: string }>>(
-                `/sim/contacts?threadIdOnExternalPlatform=${relayed!.threadIdOnExternalPlatform}`,
+                `/sim/contacts?threadIdOnExternalPlatform=${relayed.threadIdOnExternalPlatform}`,
               )
             ).body.map((c) => c.status),
           (statuses) => statuses.length === 1 && statuses[0] === 'closed',
@@ -623,7 +626,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       const boLive = await bo.stream();
       await control.post('/sim/agent/reply', {
         channelId: CXONE_CHANNEL,
-        threadIdOnExternalPlatform: boRelayed!.threadIdOnExternalPlatform,
+        threadIdOnExternalPlatform: boRelayed.threadIdOnExternalPlatform,
         text: 'for Bo only',
       });
       await boLive.next('Bo’s reply', messageEvent('for Bo only'));
@@ -633,7 +636,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
 
       // a token edited to name Bo is refused, as is a widget token on CXone's routes and an admin key on the widget's
       const [head, payload, mac] = ana.session.token.split('.');
-      const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
       const forged = [
         head,
         Buffer.from(JSON.stringify({ ...claims, u: bo.session.customer.id })).toString('base64url'),
@@ -643,7 +646,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       expect(withForged.status).toBe(401);
       const widgetOnCxone = await a.post(
         `/integration/box/2.0/channel/${CXONE_CHANNEL}/outbound`,
-        outboundBody(boRelayed!.threadIdOnExternalPlatform, 'x'),
+        outboundBody(boRelayed.threadIdOnExternalPlatform, 'x'),
         { authorization: `Bearer ${ana.session.token}` },
       );
       expect(widgetOnCxone.status).toBe(401);
@@ -657,7 +660,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       const ana = await customer();
       await post(ana.http, 'bad input');
       const [relayed] = await atCxone('bad input');
-      const thread = relayed!.threadIdOnExternalPlatform;
+      const thread = relayed.threadIdOnExternalPlatform;
       const path = `/integration/box/2.0/channel/${CXONE_CHANNEL}/outbound`;
       const cases: Array<[string, Promise<HttpResponse>]> = [
         [
@@ -723,7 +726,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
         apiHost: `127.0.0.1:${simPort}`,
         backUrl: backUrl(),
       });
-      return a.request('GET', `/integration/box/1.0/actions/${name}?${query}`, undefined, {}, undefined);
+      return a.request('GET', `/integration/box/1.0/actions/${name}?${query.toString()}`, undefined, {}, undefined);
     };
     const oneTimeToken = async (brandId: number): Promise<{ token: string; brandId: number; userId: number }> =>
       (await control.post<{ token: string; brandId: number; userId: number }>('/sim/one-time-tokens', { brandId }))
@@ -741,7 +744,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
           token: issued.token,
           apiHost: `127.0.0.1:${simPort}`,
           backUrl: backUrl(),
-        })}`,
+        }).toString()}`,
         { redirect: 'manual' },
       );
       expect(added.status).toBe(302);
@@ -779,7 +782,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
           token: removeToken.token,
           apiHost: `127.0.0.1:${simPort}`,
           backUrl: backUrl(),
-        })}`,
+        }).toString()}`,
         { redirect: 'manual' },
       );
       expect(removed.status).toBe(302);
@@ -794,10 +797,10 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
         token: issued.token,
         backUrl: 'https://evil.example.com/',
       });
-      const refused = await a.get<ErrorBody>(`/integration/box/1.0/actions/add?${query}`);
+      const refused = await a.get<ErrorBody>(`/integration/box/1.0/actions/add?${query.toString()}`);
       expect(refused.status).toBe(400);
       expect(refused.body.message).toMatch(/backUrl/);
-      expect((await a.get(`/integration/box/1.0/actions/explode?${query}`)).status).toBe(400);
+      expect((await a.get(`/integration/box/1.0/actions/explode?${query.toString()}`)).status).toBe(400);
     });
   });
 

@@ -152,8 +152,9 @@ export class ChannelsService implements OnModuleInit, OnModuleDestroy {
   /** Drops the cached copies here and, through Redis, on every other replica (best effort: the TTLs bound it). */
   private async forget(id: string): Promise<void> {
     this.dropCached(id);
-    await withDeadline(this.live.publish(CHANGED_TOPIC, { id }), ANNOUNCE_TIMEOUT_MS, 'Redis')
-      .catch((err: unknown) => this.logger.warn(`channel change not announced to other replicas: ${String(err)}`));
+    await withDeadline(this.live.publish(CHANGED_TOPIC, { id }), ANNOUNCE_TIMEOUT_MS, 'Redis').catch((err: unknown) =>
+      this.logger.warn(`channel change not announced to other replicas: ${String(err)}`),
+    );
   }
 
   private dropCached(id: string): void {

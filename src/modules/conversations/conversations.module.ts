@@ -31,7 +31,14 @@ import { RelayService } from './relay.service';
     MessagesModule,
     ThreadsModule,
   ],
-  providers: [ContactReadBudget, ConversationsService, ConversationEvents, ConversationTimers, RelayService, ConversationsProcessor],
+  providers: [
+    ContactReadBudget,
+    ConversationsService,
+    ConversationEvents,
+    ConversationTimers,
+    RelayService,
+    ConversationsProcessor,
+  ],
   exports: [ConversationsService, ConversationEvents],
 })
 export class ConversationsModule {}
