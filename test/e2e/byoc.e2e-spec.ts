@@ -490,6 +490,29 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       await live.next('the legacy reply', messageEvent('from the legacy path'));
     });
 
+    it('delivers a proactive alert sent on the BYOC chat channel to the widget (CXone hands it to the middleware)', async () => {
+      const ana = await customer();
+      const live = await ana.stream();
+      const sent = await admin.post<{ id: string }>(
+        '/api/v1/messages',
+        {
+          channelId,
+          to: ana.session.customer.id,
+          content: { type: 'TEXT', text: 'Gate change: your flight BA123 now leaves from B12.' },
+        },
+        { 'idempotency-key': `alert-${ana.session.customer.id}` },
+      );
+      expect(sent.status).toBeLessThan(300);
+      const shown = await live.next(
+        'the proactive alert',
+        messageEvent('Gate change: your flight BA123 now leaves from B12.'),
+        20_000,
+      );
+      expect(shown.data).toMatchObject({ author: 'system' }); // the business's alert, not an agent's words
+      const history = await ana.http.get<{ messages: Message[] }>('/widget/v1/conversation');
+      expect(history.body.messages.map((m) => m.text)).toContain('Gate change: your flight BA123 now leaves from B12.');
+    }, 30_000);
+
     it('lets an agent start a conversation with a known customer, and tells the agent why an unknown one cannot be reached', async () => {
       const ana = await customer();
       await post(ana.http, 'earlier chat');
