@@ -1,22 +1,26 @@
 /**
  * `npm run bench`: runs every benchmark in one go (or `-- --only limiter,intake,…`), prints a table per benchmark and
- * merges the numbers into bench/results.json. Uses DATABASE_URL / REDIS_URL like the application (a scratch
- * database and Redis prefix, removed afterwards).
+ * merges the numbers into bench/results.json. `--byoc-rate` and `--byoc-seconds` change the byoc benchmark's offered
+ * load (default 500/s for 20 s). Uses DATABASE_URL / REDIS_URL like the application (a scratch database and Redis
+ * prefix, removed afterwards).
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { parseArgs } from 'node:util';
 import { AppConfig } from '@/config';
+import { BYOC_DEFAULTS, byocBenchmark } from './byoc.bench';
 import { intakeLoopBenchmark } from './intake-loop.bench';
 import { limiterBenchmark } from './limiter.bench';
 import { pipelineBenchmarks } from './pipeline.bench';
 
 const PIPELINE = ['intake', 'adherence', 'retries', 'headroom', 'memory'];
-const ALL = ['limiter', ...PIPELINE, 'intake-loop'];
+const ALL = ['limiter', ...PIPELINE, 'intake-loop', 'byoc'];
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn']);
-  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, 'byoc-rate': { type: 'string' }, 'byoc-seconds': { type: 'string' } },
+  });
   const selected = new Set(values.only ? values.only.split(',').map((s) => s.trim()) : ALL);
   const unknown = [...selected].filter((name) => !ALL.includes(name));
   if (unknown.length) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${ALL.join(', ')}`);
@@ -25,7 +29,20 @@ async function main(): Promise<void> {
   if (selected.has('limiter')) await limiterBenchmark(config);
   if (PIPELINE.some((name) => selected.has(name))) await pipelineBenchmarks(config, selected);
   if (selected.has('intake-loop')) await intakeLoopBenchmark(config);
+  if (selected.has('byoc')) {
+    await byocBenchmark(config, {
+      rate: positive(values['byoc-rate'], '--byoc-rate') ?? BYOC_DEFAULTS.rate,
+      seconds: positive(values['byoc-seconds'], '--byoc-seconds') ?? BYOC_DEFAULTS.seconds,
+    });
+  }
   console.log(`\nresults written to bench/results.json (${Math.round((Date.now() - started) / 1000)} s)`);
+}
+
+function positive(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number, not ${value}`);
+  return n;
 }
 
 main().catch((err: unknown) => {
