@@ -334,18 +334,16 @@
         }
         handler(data);
       });
-    let dropped = false;
     source.addEventListener('open', () => {
       if (state.events !== source) return;
       state.reconnectDelay = RECONNECT_MIN_MS;
       setStatus('connected', 'Connected');
-      // Back after a drop: the replay (Last-Event-ID) brings the messages, the history brings states changed meanwhile.
-      if (dropped) loadConversation().catch(() => undefined);
-      dropped = false;
+      // The stream is live from here: the history brings what came before it (on the first connection, between the
+      // page's first read and now; after a drop, the states changed meanwhile, the replay bringing the messages).
+      loadConversation().catch(() => undefined);
     });
     source.addEventListener('error', () => {
       if (state.events !== source) return;
-      dropped = true;
       if (source.readyState === EventSource.CLOSED) {
         // The server refused the stream (an expired token, a restart answering 5xx): EventSource gives up, we don't.
         setStatus('reconnecting', 'Reconnecting…');

@@ -16,6 +16,10 @@ export class ExpiringCache<K, V> {
     return value;
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   delete(key: K): void {
     this.entries.delete(key);
   }

@@ -17,6 +17,8 @@ export class LiveEvents implements OnApplicationShutdown {
   private readonly reconnectListeners = new Set<() => void>();
   private subscriber: Redis | null = null;
   private connectedOnce = false;
+  /** Per topic: its SUBSCRIBE on the current connection, acknowledged when this settles. */
+  private readonly acknowledged = new Map<string, Promise<void>>();
 
   constructor(private readonly redis: RedisService) {}
 
@@ -31,19 +33,37 @@ export class LiveEvents implements OnApplicationShutdown {
     if (!set) {
       set = new Set();
       this.listeners.set(topic, set);
-      this.connection()
-        .subscribe(this.channel(topic))
-        .catch((err: unknown) => this.logger.warn(`subscribe ${topic}: ${String(err)}`));
+      void this.ensureSubscribed(topic).catch(() => undefined);
     }
     set.add(listener);
     return () => {
       const current = this.listeners.get(topic);
       if (!current?.delete(listener) || current.size > 0) return;
       this.listeners.delete(topic);
-      this.subscriber
-        ?.unsubscribe(this.channel(topic))
-        .catch((err: unknown) => this.logger.warn(`unsubscribe ${topic}: ${String(err)}`));
+      this.acknowledged.delete(topic);
+      if (this.subscriber?.status === 'ready') {
+        this.subscriber
+          .unsubscribe(this.channel(topic))
+          .catch((err: unknown) => this.logger.warn(`unsubscribe ${topic}: ${String(err)}`));
+      }
     };
+  }
+
+  /**
+   * Resolves once Redis acknowledged the subscription to `topic` (what is published from then on reaches this
+   * process), at most after `timeoutMs`; false when that did not happen in time.
+   */
+  async subscribed(topic: string, timeoutMs: number): Promise<boolean> {
+    const ack = this.acknowledged.get(topic) ?? this.ensureSubscribed(topic);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([ack.then(() => true), late]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Called after the subscriber connection came back (events may have been missed meanwhile). */
@@ -55,12 +75,40 @@ export class LiveEvents implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.listeners.clear();
     this.reconnectListeners.clear();
+    this.acknowledged.clear();
     await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+  }
+
+  /**
+   * SUBSCRIBE is sent only on a ready connection: sent while ioredis is still connecting, it would put the
+   * connection in subscriber mode before its own ready check, which then fails, and the subscribe is lost.
+   */
+  private ensureSubscribed(topic: string): Promise<void> {
+    const subscriber = this.connection();
+    const ready =
+      subscriber.status === 'ready'
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => subscriber.once('ready', () => resolve()));
+    const ack = ready.then(async () => {
+      await subscriber.subscribe(this.channel(topic));
+    });
+    this.acknowledged.set(topic, ack);
+    ack.catch((err: unknown) => {
+      if (this.acknowledged.get(topic) !== ack) return;
+      this.acknowledged.delete(topic);
+      this.logger.warn(`subscribe ${topic} failed; trying again in 1 s: ${String(err)}`);
+      setTimeout(() => {
+        if (this.listeners.has(topic) && !this.acknowledged.has(topic))
+          void this.ensureSubscribed(topic).catch(() => undefined);
+      }, 1000).unref();
+    });
+    return ack;
   }
 
   private connection(): Redis {
     if (this.subscriber) return this.subscriber;
-    const subscriber = this.redis.connect('live-events', { maxRetriesPerRequest: null });
+    // subscriptions are renewed here on every 'ready' rather than by ioredis, so each one is acknowledged
+    const subscriber = this.redis.connect('live-events', { maxRetriesPerRequest: null, autoResubscribe: false });
     const prefix = this.channel('');
     subscriber.on('message', (channel: string, message: string) => {
       const listeners = this.listeners.get(channel.slice(prefix.length));
@@ -73,10 +121,15 @@ export class LiveEvents implements OnApplicationShutdown {
       }
       for (const listener of listeners) listener(payload);
     });
+    subscriber.on('close', () => this.acknowledged.clear());
     subscriber.on('ready', () => {
-      // ioredis re-subscribes by itself; what was published while it was away is for the listeners to catch up on
-      if (this.connectedOnce) for (const listener of this.reconnectListeners) listener();
-      this.connectedOnce = true;
+      if (!this.connectedOnce) {
+        this.connectedOnce = true;
+        return; // the first subscriptions are waiting for this moment (ensureSubscribed)
+      }
+      for (const topic of this.listeners.keys()) void this.ensureSubscribed(topic).catch(() => undefined);
+      // what was published while the connection was away is for the listeners to catch up on
+      for (const listener of this.reconnectListeners) listener();
     });
     this.subscriber = subscriber;
     return subscriber;

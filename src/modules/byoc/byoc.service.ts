@@ -75,7 +75,7 @@ export class ByocService {
   }
 
   private async channel(principal: CxonePrincipal, cxoneChannelId: string): Promise<ByocChannel> {
-    const candidates = await this.channels.byocByCxoneId(cxoneChannelId);
+    const candidates = await this.channels.cachedByocByCxoneId(cxoneChannelId);
     if (candidates.length === 0) throw new ByocChannelNotFoundError(cxoneChannelId);
     const allowed = candidates.find((c) => mayUse(principal, c));
     if (!allowed) throw new ForbiddenError(`these credentials are not for channel ${cxoneChannelId}`);

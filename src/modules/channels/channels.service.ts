@@ -39,6 +39,8 @@ export class ChannelsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ChannelsService.name);
   private readonly infoCache = new ExpiringCache<string, ChannelInfo>(10_000);
   private readonly byocCache = new ExpiringCache<string, ByocChannel>(5_000);
+  /** BYOC channels by CXone channel id, for the callbacks CXone makes (every agent message names its channel). */
+  private readonly byCxoneIdCache = new ExpiringCache<string, ByocChannel[]>(5_000);
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -149,6 +151,13 @@ export class ChannelsService implements OnModuleInit, OnModuleDestroy {
     return (await this.repository.findByCxoneId(cxoneChannelId, 'BYOC_CHAT')).map(toByoc);
   }
 
+  /** byocByCxoneId(), reused for a few seconds (dropped on every replica when a channel changes). */
+  async cachedByocByCxoneId(cxoneChannelId: string): Promise<ByocChannel[]> {
+    const found = await this.byCxoneIdCache.get(cxoneChannelId, () => this.byocByCxoneId(cxoneChannelId));
+    if (found.length === 0) this.byCxoneIdCache.delete(cxoneChannelId); // unknown ids are not remembered
+    return found;
+  }
+
   /** Drops the cached copies here and, through Redis, on every other replica (best effort: the TTLs bound it). */
   private async forget(id: string): Promise<void> {
     this.dropCached(id);
@@ -160,6 +169,7 @@ export class ChannelsService implements OnModuleInit, OnModuleDestroy {
   private dropCached(id: string): void {
     this.infoCache.delete(id);
     this.byocCache.delete(id);
+    this.byCxoneIdCache.clear();
   }
 
   /** A BYOC chat channel's settings (idle times, widget origins, identity secret), by Threadline id. */

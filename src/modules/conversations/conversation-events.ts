@@ -32,6 +32,11 @@ export class ConversationEvents {
     return this.live.subscribe(this.topic(contactId), (payload) => listener(payload as ConversationEvent));
   }
 
+  /** Whether this process now hears the customer's events (Redis acknowledged the subscription) within timeoutMs. */
+  subscribed(contactId: string, timeoutMs: number): Promise<boolean> {
+    return this.live.subscribed(this.topic(contactId), timeoutMs);
+  }
+
   onReconnect(listener: () => void): () => void {
     return this.live.onReconnect(listener);
   }

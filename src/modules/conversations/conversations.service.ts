@@ -21,10 +21,13 @@ import { ConversationEndedError } from './conversations.errors';
 /** CXone closes a contact with these; the conversation is then over for the customer. */
 const ENDED_CONTACT_STATUSES: ReadonlySet<DfoContactStatus> = new Set(['resolved', 'closed', 'trashed']);
 /**
- * A customer's post reads the CXone contact's status first (agent-ended detection) when the posts' share of the read
- * budget has a slot within this long; else it goes ahead and the periodic poll finds the end.
+ * A customer's post reads the CXone contact's status first (agent-ended detection) when this process has not read it
+ * for that thread within STATUS_READ_EVERY_MS and the posts' share of the read budget has a slot within
+ * STATUS_SLOT_WAIT_MS; else it goes ahead, and the periodic poll finds an end.
  */
-const STATUS_SLOT_WAIT_MS = 250;
+const STATUS_READ_EVERY_MS = 2_000;
+const STATUS_SLOT_WAIT_MS = 50;
+const STATUS_READ_MEMO_MAX = 10_000;
 /** How long a customer's post waits for that read before going ahead without it. */
 const STATUS_CHECK_TIMEOUT_MS = 1_500;
 const PROACTIVE_THREAD = /^tl-([0-9a-f-]{36})$/;
@@ -59,6 +62,8 @@ export interface DeliveredAgentMessage {
 @Injectable()
 export class ConversationsService {
   private readonly logger = new Logger(ConversationsService.name);
+  /** When this process last read each thread's contact status before a post (a memo, not a record). */
+  private readonly statusReadAt = new Map<string, number>();
 
   constructor(
     private readonly threads: ThreadsService,
@@ -303,6 +308,10 @@ export class ConversationsService {
 
   private async refuseIfAgentEnded(channel: ByocChannel, thread: ThreadRow): Promise<void> {
     if (!thread.cxoneContactId) return;
+    const now = Date.now();
+    const last = this.statusReadAt.get(thread.id);
+    if (last !== undefined && now - last < STATUS_READ_EVERY_MS) return;
+    this.noteStatusRead(thread.id, now);
     if (!(await this.readBudget.take(channel.accountId, 'post', STATUS_SLOT_WAIT_MS))) return;
     try {
       const ended = await withDeadline(this.checkAgentEnded(channel, thread), STATUS_CHECK_TIMEOUT_MS, 'CXone');
@@ -312,6 +321,15 @@ export class ConversationsService {
       // CXone could not say: the post goes ahead (the periodic check and the relay's answer catch an ended contact)
       this.logger.debug(`contact status not read before a post: ${String(err)}`);
     }
+  }
+
+  private noteStatusRead(threadId: string, at: number): void {
+    if (this.statusReadAt.size >= STATUS_READ_MEMO_MAX) {
+      for (const [id, readAt] of this.statusReadAt)
+        if (at - readAt >= STATUS_READ_EVERY_MS) this.statusReadAt.delete(id);
+      if (this.statusReadAt.size >= STATUS_READ_MEMO_MAX) this.statusReadAt.clear();
+    }
+    this.statusReadAt.set(threadId, at);
   }
 
   private async threadForAgent(channel: ByocChannel, agent: AgentMessage): Promise<ThreadRow> {

@@ -8,6 +8,7 @@ import { ConversationsService } from '@/modules/conversations/conversations.serv
 import type { ByocChannel } from '@/modules/channels/channels.service';
 
 const KEEPALIVE_MS = 15_000;
+const SUBSCRIBE_WAIT_MS = 2_000;
 
 interface OpenStream {
   close(): void;
@@ -96,6 +97,11 @@ export class WidgetStreams implements OnApplicationShutdown {
     this.open.add(stream);
     this.gauge.set(this.open.size);
     raw.on('close', () => stream.close());
+    // What is published once the subscription holds arrives live, what came before is read from PostgreSQL; the
+    // headers go out (the browser's `open`) only then, so a page that reads its history on `open` misses nothing.
+    if (!(await this.events.subscribed(session.contactId, SUBSCRIBE_WAIT_MS))) {
+      this.logger.warn('widget stream opened before its live subscription was confirmed (it catches up on reconnect)');
+    }
     raw.write(': connected\n\n');
     try {
       await catchUp();
