@@ -46,8 +46,16 @@ export function pinoOptions(config: AppConfig): PinoHttpOptions {
       req: (req: { id: string; method: string; url: string }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
+        url: redactUrl(req.url),
       }),
     },
   };
+}
+
+/** Query parameters that carry credentials (the widget's EventSource sends its session token as `?token=`). */
+const SECRET_QUERY_PARAMETERS = /([?&](?:token|access_token|client_secret)=)[^&#]*/gi;
+
+/** The URL as logged: credential-carrying query parameters replaced with `[redacted]`. */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY_PARAMETERS, '$1[redacted]');
 }

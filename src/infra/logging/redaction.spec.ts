@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { AppConfig } from '@/config';
-import { pinoOptions } from './logging.module';
+import { pinoOptions, redactUrl } from './logging.module';
 
 /** A pino logger configured exactly as the application's, writing its lines into memory. */
 function capture(): { logger: pino.Logger; lines: () => string[] } {
@@ -46,5 +46,23 @@ describe('log redaction', () => {
       account: { clientSecret: '[redacted]', accessKeySecret: '[redacted]', accessKeyId: '[redacted]' },
     });
     expect(parsed[3]).toMatchObject({ req: { headers: { authorization: '[redacted]', 'x-api-key': '[redacted]' } } });
+  });
+
+  it('logs request URLs without the credentials some carry in their query string', () => {
+    const options = pinoOptions(AppConfig.load({}, { NODE_ENV: 'test' }));
+    const serialize = (options.serializers as { req: (req: unknown) => { url: string } }).req;
+    const urls = [
+      `/widget/v1/events?token=tlw1.${SECRET}`,
+      `/widget/v1/events?lastEventId=4&token=${SECRET}&x=1`,
+      `/integration/box/1.0/actions/add?userId=1&brandId=2&TOKEN=${SECRET}&backUrl=https://x.nicecxone.com/`,
+      `/x?access_token=${SECRET}#frag`,
+    ];
+    expect(urls.map((url) => serialize({ id: 'r', method: 'GET', url }).url)).toEqual([
+      '/widget/v1/events?token=[redacted]',
+      '/widget/v1/events?lastEventId=4&token=[redacted]&x=1',
+      '/integration/box/1.0/actions/add?userId=1&brandId=2&TOKEN=[redacted]&backUrl=https://x.nicecxone.com/',
+      '/x?access_token=[redacted]#frag',
+    ]);
+    expect(redactUrl('/api/v1/campaigns?cursor=abc')).toBe('/api/v1/campaigns?cursor=abc');
   });
 });
