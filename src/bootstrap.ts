@@ -23,6 +23,14 @@ import { createValidationPipe } from '@/infra/http/validation';
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 /** JSON bodies up to 32 MB: an inline campaign of 100,000 recipients fits. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+/**
+ * Smaller limits for the routes others call: the public widget API (a message is at most 2,000 characters) and
+ * CXone's callbacks (one message with its attachments' URLs). A bigger body is a 413 before it is read in full.
+ */
+const ROUTE_BODY_LIMITS: ReadonlyArray<[prefix: string, bytes: number]> = [
+  ['/widget/', 64 * 1024],
+  ['/integration/box/', 1024 * 1024],
+];
 
 /**
  * Builds the application for `config` (everything but listening and signal handling, which main.ts adds), so
@@ -60,6 +68,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(app, BODY_LIMIT_BYTES);
+  fastify.addHook('onRoute', (route) => {
+    const limit = ROUTE_BODY_LIMITS.find(([prefix]) => route.url.startsWith(prefix));
+    if (limit && route.bodyLimit === undefined) route.bodyLimit = limit[1];
+  });
   registerInputChecks(fastify);
   registerUnreadBodyRelease(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
