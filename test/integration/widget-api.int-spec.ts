@@ -111,7 +111,7 @@ describe('widget API (/widget/v1)', () => {
       expect(history.body.messages.map((m) => m.text)).toEqual(['hi']);
 
       const [prefix, payload] = first.body.token.split('.');
-      const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
       const resigned = `${prefix}.${Buffer.from(JSON.stringify({ ...claims, u: 'customer-42' })).toString('base64url')}.${sign('x', 1)}`;
       const unsigned = `${prefix}.${Buffer.from(JSON.stringify({ ...claims, e: 9_999_999_999 })).toString('base64url')}`;
       const expired = `${prefix}.${Buffer.from(JSON.stringify({ ...claims, e: 1 })).toString('base64url')}.${first.body.token.split('.')[2]}`;
