@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { setMaxListeners } from 'node:events';
 import { AppConfig } from '@/config';
 import { LifecycleService } from '@/infra/http/lifecycle.service';
 import { dispatchQueueName } from '@/infra/queue/queue.constants';
@@ -34,6 +35,8 @@ export class AccountRateLimiter {
     // A send still waiting for its slot when the process shuts down hands its job back at once, instead of holding
     // the shutdown until its slot comes (up to 10 s).
     lifecycle.shuttingDown$.subscribe(() => this.shutdown.abort());
+    // every send waiting for a slot listens to it (DISPATCH_CONCURRENCY of them), each removed when its wait ends
+    setMaxListeners(0, this.shutdown.signal);
   }
 
   /**
