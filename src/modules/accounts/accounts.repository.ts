@@ -5,7 +5,7 @@ import { PrismaService } from '@/infra/prisma/prisma.service';
 import { AccountNameTakenError } from './accounts.errors';
 
 export type AccountRow = CxoneAccount;
-export type NewAccountRow = Omit<AccountRow, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewAccountRow = Omit<AccountRow, 'id' | 'createdAt' | 'updatedAt' | 'webhookSecretEnc'>;
 export type AccountChanges = Partial<Pick<AccountRow, 'rateLimitPerSecond' | 'clientSecretEnc' | 'accessKeySecretEnc'>>;
 
 @Injectable()
