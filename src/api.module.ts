@@ -12,6 +12,8 @@ import { CampaignsModule } from '@/modules/campaigns/campaigns.module';
 import { ChannelsController } from '@/modules/channels/channels.controller';
 import { ChannelsModule } from '@/modules/channels/channels.module';
 import { OptOutsController } from '@/modules/contacts/opt-outs.controller';
+import { CxoneEventsController } from '@/modules/cxone-events/cxone-events.controller';
+import { CxoneEventsModule } from '@/modules/cxone-events/cxone-events.module';
 import { ContactsModule } from '@/modules/contacts/contacts.module';
 import { TemplatesController } from '@/modules/templates/templates.controller';
 import { ThreadsController } from '@/modules/threads/threads.controller';
@@ -24,8 +26,9 @@ import { ProactiveMessagesModule } from '@/modules/proactive-messages/proactive-
 import { TemplatesModule } from '@/modules/templates/templates.module';
 
 /**
- * The public HTTP surface of the api role, in one list: admin and backend routes under /api/v1 (the BYOC routes will
- * join them). The worker role does not load it, so it serves only /health and /metrics.
+ * The public HTTP surface of the api role, in one list: admin and backend routes under /api/v1, CXone's BYOC callbacks
+ * (/integration/box) and event pushes (/webhooks/cxone), the widget API (/widget/v1) and its demo page. The worker
+ * role does not load it, so it serves only /health and /metrics.
  */
 @Module({
   imports: [
@@ -39,6 +42,7 @@ import { TemplatesModule } from '@/modules/templates/templates.module';
     ThreadsModule,
     ByocModule,
     WidgetModule,
+    CxoneEventsModule,
   ],
   controllers: [
     ApiKeysController,
@@ -54,6 +58,7 @@ import { TemplatesModule } from '@/modules/templates/templates.module';
     ByocActionsController,
     WidgetController,
     WidgetDemoController,
+    CxoneEventsController,
   ],
 })
 export class ApiModule {}

@@ -10,6 +10,7 @@ import { LoggingModule } from '@/infra/logging/logging.module';
 import { MetricsModule } from '@/infra/metrics/metrics.module';
 import { AuthModule } from '@/modules/auth/auth.module';
 import { ConversationsModule } from '@/modules/conversations/conversations.module';
+import { CxoneEventsModule } from '@/modules/cxone-events/cxone-events.module';
 import { DispatchModule } from '@/modules/dispatch/dispatch.module';
 
 /**
@@ -32,6 +33,7 @@ export class AppModule {
         AuthModule,
         DispatchModule,
         ConversationsModule,
+        CxoneEventsModule,
         ...(config.app.runsApi ? [ApiModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

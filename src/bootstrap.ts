@@ -25,11 +25,12 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 /**
  * Smaller limits for the routes others call: the public widget API (a message is at most 2,000 characters) and
- * CXone's callbacks (one message with its attachments' URLs). A bigger body is a 413 before it is read in full.
+ * CXone's callbacks and event pushes (one message with its attachments' URLs). A bigger body is a 413 before it is read in full.
  */
 const ROUTE_BODY_LIMITS: ReadonlyArray<[prefix: string, bytes: number]> = [
   ['/widget/', 64 * 1024],
   ['/integration/box/', 1024 * 1024],
+  ['/webhooks/', 1024 * 1024],
 ];
 
 /**

@@ -18,12 +18,25 @@ async function main(): Promise<void> {
 }
 
 async function startEmbeddedSimulator(config: AppConfig): Promise<NestFastifyApplication> {
-  const simulator = await createSimulatorApp(config, { logger: new SimulatorJsonLogger(config.log.level) });
+  const simulator = await createSimulatorApp(withOwnWebhook(config), {
+    logger: new SimulatorJsonLogger(config.log.level),
+  });
   await simulator.listen({ port: config.simulator.port, host: config.simulator.host });
   new Logger('Main').log(
     `no CXone tenant configured: the CXone simulator runs in this process on ${await simulator.getUrl()}`,
   );
   return simulator;
+}
+
+/**
+ * The embedded simulator pushes its events (customer messages, contact changes) to this very process, unless
+ * SIMULATOR_WEBHOOK_URL says otherwise, so replies and STOPs reach Threadline with `npm start` alone.
+ */
+function withOwnWebhook(config: AppConfig): AppConfig {
+  if (config.simulator.webhookUrl || !config.app.runsApi || config.app.port === 0) return config;
+  const webhookUrl = `http://127.0.0.1:${config.app.port}/webhooks/cxone/default`;
+  const copy = Object.create(Object.getPrototypeOf(config) as object) as AppConfig;
+  return Object.assign(copy, config, { simulator: { ...config.simulator, webhookUrl } });
 }
 
 /**

@@ -72,3 +72,11 @@ export function createValidationPipe(): ValidationPipe {
 export function IsOmittable(options?: ValidationOptions): PropertyDecorator {
   return ValidateIf((_object: object, value: unknown) => value !== undefined, options);
 }
+
+/**
+ * The property may be left out or be `null`, where null has a documented meaning (e.g. "remove the secret"); any
+ * other value goes through every other validator.
+ */
+export function IsOmittableOrNull(options?: ValidationOptions): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null, options);
+}

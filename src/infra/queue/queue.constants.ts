@@ -12,6 +12,8 @@ export enum QueueName {
   Campaigns = 'campaigns',
   /** BYOC conversations: relaying customer messages to CXone, closing ended conversations' CXone contacts. */
   Conversations = 'conversations',
+  /** What customers and CXone tell Threadline: pushed CXone events, answers to keywords. */
+  Inbound = 'inbound',
 }
 
 /**
@@ -37,6 +39,12 @@ export enum JobName {
   CloseCxoneContact = 'conversations.close-contact',
   /** Re-queue customer messages whose relay job was lost. */
   SweepConversations = 'conversations.sweep',
+  /** Process one stored CXone event (a customer message, a contact status change). */
+  ProcessCxoneEvent = 'inbound.process-event',
+  /** Re-queue stored CXone events whose processing job was lost. */
+  SweepCxoneEvents = 'inbound.sweep-events',
+  /** Answer a customer's HELP keyword with the channel's help reply, in the same thread. */
+  SendHelpReply = 'inbound.help-reply',
 }
 
 /** Fields every payload may carry so logs of a job can be joined with the request that caused it. */
@@ -53,6 +61,9 @@ export interface JobPayloads {
   [JobName.RelayCustomerMessage]: TracedPayload & { messageId: string };
   [JobName.CloseCxoneContact]: TracedPayload & { threadId: string };
   [JobName.SweepConversations]: TracedPayload;
+  [JobName.ProcessCxoneEvent]: TracedPayload & { eventRowId: string };
+  [JobName.SweepCxoneEvents]: TracedPayload;
+  [JobName.SendHelpReply]: TracedPayload & { messageId: string };
 }
 
 /** The queue each job runs on (`dispatch`: the account's own dispatch queue). */
@@ -65,6 +76,9 @@ export const JOB_QUEUE: { readonly [N in JobName]: QueueName | typeof DISPATCH_Q
   [JobName.RelayCustomerMessage]: QueueName.Conversations,
   [JobName.CloseCxoneContact]: QueueName.Conversations,
   [JobName.SweepConversations]: QueueName.Conversations,
+  [JobName.ProcessCxoneEvent]: QueueName.Inbound,
+  [JobName.SweepCxoneEvents]: QueueName.Inbound,
+  [JobName.SendHelpReply]: QueueName.Inbound,
 };
 
 /** Worker settings per static queue. */
@@ -72,6 +86,7 @@ export const QUEUE_WORKER_OPTIONS: { readonly [Q in QueueName]: { concurrency: n
   [QueueName.Housekeeping]: { concurrency: 1 },
   [QueueName.Campaigns]: { concurrency: 4 },
   [QueueName.Conversations]: { concurrency: 20 },
+  [QueueName.Inbound]: { concurrency: 10 },
 };
 
 /** Periodic jobs (BullMQ job schedulers), upserted by the worker role at start-up. */
@@ -83,6 +98,7 @@ export const JOB_SCHEDULES: ReadonlyArray<{ id: string; name: JobName; everyMs: 
     name: JobName.SweepConversations,
     everyMs: (config) => config.dispatch.sweeperIntervalMs,
   },
+  { id: 'sweep-cxone-events', name: JobName.SweepCxoneEvents, everyMs: (config) => config.dispatch.sweeperIntervalMs },
 ];
 
 /** Finished jobs are kept briefly for inspection; PostgreSQL holds the lasting record. */

@@ -6,7 +6,9 @@ import { AccountNameTakenError } from './accounts.errors';
 
 export type AccountRow = CxoneAccount;
 export type NewAccountRow = Omit<AccountRow, 'id' | 'createdAt' | 'updatedAt' | 'webhookSecretEnc'>;
-export type AccountChanges = Partial<Pick<AccountRow, 'rateLimitPerSecond' | 'clientSecretEnc' | 'accessKeySecretEnc'>>;
+export type AccountChanges = Partial<
+  Pick<AccountRow, 'rateLimitPerSecond' | 'clientSecretEnc' | 'accessKeySecretEnc' | 'webhookSecretEnc'>
+>;
 
 @Injectable()
 export class AccountsRepository {

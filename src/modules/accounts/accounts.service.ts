@@ -26,6 +26,7 @@ const RESOLVE_TTL_MS = 5_000;
 export class AccountsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AccountsService.name);
   private readonly resolved = new ExpiringCache<string, CxoneAccountRef>(RESOLVE_TTL_MS);
+  private readonly webhookSecrets = new ExpiringCache<string, string | null>(RESOLVE_TTL_MS);
 
   constructor(
     private readonly repository: AccountsRepository,
@@ -78,7 +79,11 @@ export class AccountsService implements OnApplicationBootstrap {
       ...(dto.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: dto.rateLimitPerSecond } : {}),
       ...(dto.clientSecret !== undefined ? { clientSecretEnc: this.secrets.seal(dto.clientSecret) } : {}),
       ...(dto.accessKeySecret !== undefined ? { accessKeySecretEnc: this.secrets.seal(dto.accessKeySecret) } : {}),
+      ...(dto.webhookSecret !== undefined
+        ? { webhookSecretEnc: dto.webhookSecret === null ? null : this.secrets.seal(dto.webhookSecret) }
+        : {}),
     });
+    this.webhookSecrets.delete(id);
     this.resolved.delete(id);
     this.logger.log({ accountId: id, rateLimitPerSecond: row.rateLimitPerSecond }, 'CXone account updated');
     return toResponse(row);
@@ -87,6 +92,20 @@ export class AccountsService implements OnApplicationBootstrap {
   /** The account with its decrypted settings, for the CXone client and the dispatcher (cached briefly). */
   resolve(id: string): Promise<CxoneAccountRef> {
     return this.resolved.get(id, async () => ({ id, settings: this.settingsOf(await this.row(id)) }));
+  }
+
+  /**
+   * The secret CXone's pushes for this account must carry; null: none set (pushes are refused). With the simulator
+   * as tenant (not in production) the default account accepts the simulator's development secret.
+   * Throws AccountNotFoundError for an unknown account.
+   */
+  webhookSecret(id: string): Promise<string | null> {
+    return this.webhookSecrets.get(id, async () => {
+      const row = await this.row(id);
+      if (row.webhookSecretEnc) return this.secrets.open(row.webhookSecretEnc);
+      const simulatorTenant = !this.config.cxone.tenantConfigured && this.config.app.env !== 'production';
+      return row.isDefault && simulatorTenant ? this.config.simulator.webhookSecret : null;
+    });
   }
 
   async defaultAccountId(): Promise<string> {
@@ -175,6 +194,7 @@ function toResponse(row: AccountRow): AccountResponse {
     dfoBaseTemplate: row.dfoBaseTemplate,
     clientId: row.clientId,
     hasAccessKey: row.accessKeySecretEnc !== null,
+    hasWebhookSecret: row.webhookSecretEnc !== null,
     rateLimitPerSecond: row.rateLimitPerSecond,
     isDefault: row.isDefault,
     createdAt: row.createdAt.toISOString(),

@@ -39,6 +39,7 @@ import {
   RecipientPage,
   RetryFailedResponse,
 } from './dto/campaign.dto';
+import { RepliesQuery, ReplyPage } from './dto/replies.dto';
 import { ProgressStream } from './progress.stream';
 import { checkDeclaredCsvSize } from './recipients-csv';
 import { rejectedRowsCsv } from './rejected-rows.csv';
@@ -143,6 +144,14 @@ export class CampaignsController {
   @ApiOperation({ summary: 'Download the rows intake refused, with the reason for each (CSV)' })
   async rejectedRows(@Param('id', new ParseUUIDPipe()) id: string): Promise<string> {
     return rejectedRowsCsv(await this.campaigns.rejectedRows(id));
+  }
+
+  @Get(':id/replies')
+  @RequireScopes('campaigns:read')
+  @ApiOperation({ summary: 'Who answered the campaign and what they wrote, in the order the first replies came' })
+  @ApiOkResponse({ type: ReplyPage })
+  replies(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: RepliesQuery): Promise<ReplyPage> {
+    return this.campaigns.repliesOf(id, query);
   }
 
   @Post(':id/start')

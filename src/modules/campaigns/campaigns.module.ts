@@ -4,7 +4,10 @@ import { PrismaModule } from '@/infra/prisma/prisma.module';
 import { ChannelsModule } from '@/modules/channels/channels.module';
 import { ContactsModule } from '@/modules/contacts/contacts.module';
 import { DispatchModule } from '@/modules/dispatch/dispatch.module';
+import { MessagesModule } from '@/modules/messages/messages.module';
 import { TemplatesModule } from '@/modules/templates/templates.module';
+import { ThreadsModule } from '@/modules/threads/threads.module';
+import { CampaignReplies } from './campaign-replies';
 import { CampaignIntake } from './campaign-intake';
 import { CampaignsRepository } from './campaigns.repository';
 import { CampaignsService } from './campaigns.service';
@@ -13,8 +16,24 @@ import { RecipientsRepository } from './recipients.repository';
 
 /** The admin side of proactive campaigns: the API, intake and the lifecycle. Sending is the dispatch module's. */
 @Module({
-  imports: [PrismaModule, LifecycleModule, ChannelsModule, ContactsModule, TemplatesModule, DispatchModule],
-  providers: [CampaignsRepository, RecipientsRepository, CampaignsService, CampaignIntake, ProgressStream],
+  imports: [
+    PrismaModule,
+    LifecycleModule,
+    ChannelsModule,
+    ContactsModule,
+    TemplatesModule,
+    DispatchModule,
+    ThreadsModule,
+    MessagesModule,
+  ],
+  providers: [
+    CampaignsRepository,
+    RecipientsRepository,
+    CampaignsService,
+    CampaignIntake,
+    CampaignReplies,
+    ProgressStream,
+  ],
   exports: [CampaignsService, CampaignIntake, RecipientsRepository, ProgressStream],
 })
 export class CampaignsModule {}

@@ -1,4 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { CampaignOutcomes } from '@/modules/threads/threads.service';
+import { CampaignReplies } from './campaign-replies';
+import type { RepliesQuery, ReplyPage } from './dto/replies.dto';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ConflictError, NotFoundError } from '@/infra/errors/domain-error';
@@ -61,6 +64,7 @@ export class CampaignsService {
     private readonly templates: TemplatesService,
     private readonly dispatch: DispatchService,
     private readonly progress: ProgressService,
+    private readonly replies: CampaignReplies,
   ) {}
 
   async create(dto: CreateCampaignDto): Promise<CampaignResponse> {
@@ -132,7 +136,13 @@ export class CampaignsService {
   async get(id: string): Promise<CampaignResponse> {
     const campaign = await this.campaign(id);
     const counts = (await this.progress.countsByStatus([id])).get(id) ?? {};
-    return this.toResponse(campaign, counts);
+    const outcomes = await this.replies.outcomes([id]);
+    return this.toResponse(campaign, counts, outcomes);
+  }
+
+  async repliesOf(id: string, query: RepliesQuery): Promise<ReplyPage> {
+    await this.campaign(id);
+    return this.replies.page(id, query);
   }
 
   async list(query: ListCampaignsQuery): Promise<CampaignPage> {
@@ -144,9 +154,10 @@ export class CampaignsService {
       ...(query.cursor ? { after: query.cursor } : {}),
     });
     const page = keysetPage(rows, limit, (c) => c.id);
-    const counts = await this.progress.countsByStatus(page.rows.map((c) => c.id));
+    const ids = page.rows.map((c) => c.id);
+    const [counts, outcomes] = await Promise.all([this.progress.countsByStatus(ids), this.replies.outcomes(ids)]);
     return {
-      data: await Promise.all(page.rows.map((c) => this.toResponse(c, counts.get(c.id) ?? {}))),
+      data: await Promise.all(page.rows.map((c) => this.toResponse(c, counts.get(c.id) ?? {}, outcomes))),
       nextCursor: page.nextCursor,
     };
   }
@@ -234,6 +245,7 @@ export class CampaignsService {
   private async toResponse(
     campaign: CampaignRow,
     byStatus: Partial<Record<RecipientStatus, number>>,
+    outcomes: Map<string, CampaignOutcomes> = new Map(),
   ): Promise<CampaignResponse> {
     const counts = ProgressService.counts(byStatus);
     const rate = campaign.status === 'RUNNING' ? await this.progress.sendRate(campaign.id) : 0;
@@ -251,6 +263,7 @@ export class CampaignsService {
       createdAt: campaign.createdAt.toISOString(),
       counts,
       progress: ProgressService.progress(counts, rate),
+      outcomes: CampaignReplies.view(outcomes.get(campaign.id), counts.sent),
     };
   }
 }

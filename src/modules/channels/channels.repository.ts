@@ -17,6 +17,10 @@ export type ChannelChanges = Partial<
     | 'idleEndSeconds'
     | 'identitySecretEnc'
     | 'cxoneBrandId'
+    | 'optOutKeywords'
+    | 'optInKeywords'
+    | 'helpKeywords'
+    | 'helpReply'
   >
 >;
 
@@ -36,6 +40,10 @@ export class ChannelsRepository {
   }
 
   /** Channels with this CXone channel id (one per CXone account). */
+  findByAccountAndCxoneId(accountId: string, cxoneChannelId: string): Promise<ChannelRow | null> {
+    return this.prisma.channel.findUnique({ where: { accountId_cxoneChannelId: { accountId, cxoneChannelId } } });
+  }
+
   findByCxoneId(cxoneChannelId: string, kind?: ChannelKind): Promise<ChannelRow[]> {
     return this.prisma.channel.findMany({ where: { cxoneChannelId, ...(kind ? { kind } : {}) } });
   }

@@ -5,6 +5,7 @@ import { ValidationFailedError } from '@/infra/errors/domain-error';
 import { LiveEvents } from '@/infra/live/live-events';
 import { withDeadline } from '@/infra/time/deadline';
 import { AccountsService } from '@/modules/accounts/accounts.service';
+import { DEFAULT_KEYWORDS } from './keywords';
 import { ChannelRow, ChannelsRepository, NewChannel } from './channels.repository';
 import { ChannelInactiveError, ChannelNotFoundError } from './channels.errors';
 import { ChannelResponse, CreateChannelDto, ListChannelsQuery, UpdateChannelDto } from './dto/channel.dto';
@@ -18,6 +19,14 @@ export interface ByocChannel extends ChannelInfo {
   idleEndSeconds: number;
   /** Sealed (SecretBox) secret the business signs customer ids with; null: anonymous visitors only. */
   identitySecretEnc: string | null;
+}
+
+/** A channel as customer messages arriving on it need it: its keyword lists (empty: the defaults), the help reply. */
+export interface InboundChannel extends ChannelInfo {
+  optOutKeywords: string[];
+  optInKeywords: string[];
+  helpKeywords: string[];
+  helpReply: string | null;
 }
 
 /** What other modules need to know about a channel. */
@@ -41,6 +50,8 @@ export class ChannelsService implements OnModuleInit, OnModuleDestroy {
   private readonly byocCache = new ExpiringCache<string, ByocChannel>(5_000);
   /** BYOC channels by CXone channel id, for the callbacks CXone makes (every agent message names its channel). */
   private readonly byCxoneIdCache = new ExpiringCache<string, ByocChannel[]>(5_000);
+  /** Channels by account and CXone id, for CXone's events and reconciliation (every customer message names one). */
+  private readonly inboundCache = new ExpiringCache<string, ChannelRow | null>(5_000);
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -107,6 +118,10 @@ export class ChannelsService implements OnModuleInit, OnModuleDestroy {
       ...(dto.idlePromptSeconds !== undefined ? { idlePromptSeconds: dto.idlePromptSeconds } : {}),
       ...(dto.idleEndSeconds !== undefined ? { idleEndSeconds: dto.idleEndSeconds } : {}),
       ...(dto.identitySecret !== undefined ? { identitySecretEnc: this.secrets.seal(dto.identitySecret) } : {}),
+      ...(dto.optOutKeywords !== undefined ? { optOutKeywords: uniqueKeywords(dto.optOutKeywords) } : {}),
+      ...(dto.optInKeywords !== undefined ? { optInKeywords: uniqueKeywords(dto.optInKeywords) } : {}),
+      ...(dto.helpKeywords !== undefined ? { helpKeywords: uniqueKeywords(dto.helpKeywords) } : {}),
+      ...(dto.helpReply !== undefined ? { helpReply: dto.helpReply } : {}),
     });
     await this.forget(id);
     return toResponse(row);
@@ -146,6 +161,15 @@ export class ChannelsService implements OnModuleInit, OnModuleDestroy {
     await this.forget(id);
   }
 
+  /** The account's channel with this CXone id, with what customer messages on it need (keywords, the help reply). */
+  async inboundChannel(accountId: string, cxoneChannelId: string): Promise<InboundChannel | null> {
+    const row = await this.inboundCache.get(`${accountId}/${cxoneChannelId}`, async () =>
+      this.repository.findByAccountAndCxoneId(accountId, cxoneChannelId),
+    );
+    if (!row) this.inboundCache.delete(`${accountId}/${cxoneChannelId}`); // unknown ids are not remembered
+    return row ? toInbound(row) : null;
+  }
+
   /** The BYOC chat channels with this CXone channel id (callbacks name channels by CXone's id). */
   async byocByCxoneId(cxoneChannelId: string): Promise<ByocChannel[]> {
     return (await this.repository.findByCxoneId(cxoneChannelId, 'BYOC_CHAT')).map(toByoc);
@@ -170,6 +194,7 @@ export class ChannelsService implements OnModuleInit, OnModuleDestroy {
     this.infoCache.delete(id);
     this.byocCache.delete(id);
     this.byCxoneIdCache.clear();
+    this.inboundCache.clear();
   }
 
   /** A BYOC chat channel's settings (idle times, widget origins, identity secret), by Threadline id. */
@@ -229,6 +254,21 @@ function toByoc(row: ChannelRow): ByocChannel {
   };
 }
 
+function toInbound(row: ChannelRow): InboundChannel {
+  return {
+    ...toInfo(row),
+    optOutKeywords: row.optOutKeywords,
+    optInKeywords: row.optInKeywords,
+    helpKeywords: row.helpKeywords,
+    helpReply: row.helpReply,
+  };
+}
+
+/** Keywords as stored: upper case, each once, in the order given. */
+function uniqueKeywords(keywords: string[]): string[] {
+  return [...new Set(keywords.map((k) => k.toUpperCase()))];
+}
+
 function toResponse(row: ChannelRow): ChannelResponse {
   return {
     id: row.id,
@@ -242,6 +282,10 @@ function toResponse(row: ChannelRow): ChannelResponse {
     idlePromptSeconds: row.idlePromptSeconds,
     idleEndSeconds: row.idleEndSeconds,
     hasIdentitySecret: row.identitySecretEnc !== null,
+    optOutKeywords: row.optOutKeywords.length ? row.optOutKeywords : [...DEFAULT_KEYWORDS.optOut],
+    optInKeywords: row.optInKeywords.length ? row.optInKeywords : [...DEFAULT_KEYWORDS.optIn],
+    helpKeywords: row.helpKeywords.length ? row.helpKeywords : [...DEFAULT_KEYWORDS.help],
+    helpReply: row.helpReply,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

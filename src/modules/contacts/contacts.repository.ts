@@ -26,6 +26,17 @@ export class ContactsRepository {
     return rows[0] ?? { optedOut: false, lastInboundAt: null };
   }
 
+  /** The customer wrote at `at` (their WhatsApp window opens): the contact is created if new. */
+  async noteInbound(channelId: string, address: string, at: Date): Promise<void> {
+    await this.prisma.pool.query(
+      `INSERT INTO contact (id, channel_id, address, last_inbound_at, created_at, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, now(), now())
+       ON CONFLICT (channel_id, address) DO UPDATE
+         SET last_inbound_at = greatest(contact.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = now()`,
+      [channelId, address, at],
+    );
+  }
+
   /** Which of `addresses` have opted out on the channel (any number of addresses, see byAddress). */
   optedOut(channelId: string, addresses: string[]): Promise<Set<string>> {
     return byAddress(addresses, (slice) =>

@@ -46,6 +46,29 @@ export class ContactsService {
     return this.repository.state(channelId, address);
   }
 
+  /** The customer wrote at `at`: their WhatsApp window is open for 24 h from then. */
+  noteInbound(channelId: string, address: string, at: Date): Promise<void> {
+    return this.repository.noteInbound(channelId, address, at);
+  }
+
+  /**
+   * A consent change that arrived from the customer or CXone (a keyword, CXone refusing a send): recorded once per
+   * `externalRef` (the message or send it came with), so a replay changes nothing.
+   */
+  async recordFromChannel(change: {
+    channelId: string;
+    address: string;
+    kind: 'OPT_OUT' | 'OPT_IN';
+    source: 'KEYWORD' | 'CXONE';
+    externalRef: string;
+    detail: string;
+    occurredAt?: Date;
+  }): Promise<ContactState> {
+    const state = await this.repository.recordConsent(change);
+    this.logger.log({ channelId: change.channelId, kind: change.kind, source: change.source }, 'consent recorded');
+    return state;
+  }
+
   /** Addresses among `addresses` that must not be messaged on the channel. */
   optedOut(channelId: string, addresses: string[]): Promise<Set<string>> {
     return this.repository.optedOut(channelId, addresses);

@@ -64,6 +64,6 @@ import { SweeperService } from './sweeper.service';
     ProgressService,
     CompletionChecker,
   ],
-  exports: [DispatchService, ProgressService, DispatchWatchdog],
+  exports: [DispatchService, ProgressService, DispatchWatchdog, AccountRateLimiter],
 })
 export class DispatchModule {}

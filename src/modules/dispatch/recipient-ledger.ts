@@ -4,6 +4,7 @@ import { Clock } from '@/infra/time/clock';
 import type { ProactiveContent } from '@/integrations/cxone/content';
 import type { SentMessage } from '@/integrations/cxone/cxone.client';
 import { type FailureReason, recipientAllowedFrom } from '@/modules/campaigns/campaign.state';
+import { ContactsService } from '@/modules/contacts/contacts.service';
 import { ThreadsService } from '@/modules/threads/threads.service';
 import { CompletionChecker } from './completion-checker';
 import { Attempt, DispatchRepository, SendContext } from './dispatch.repository';
@@ -38,6 +39,7 @@ export class RecipientLedger {
     private readonly completion: CompletionChecker,
     private readonly metrics: DispatchMetrics,
     private readonly clock: Clock,
+    private readonly contacts: ContactsService,
   ) {}
 
   /**
@@ -104,6 +106,22 @@ export class RecipientLedger {
     why: string,
   ): Promise<void> {
     if (await this.repository.finish(ctx, status, null, why)) this.finished(ctx, target, status.toLowerCase());
+  }
+
+  /**
+   * CXone refused the send because the customer opted out there: recorded in the consent ledger (source CXONE, once
+   * per recipient) and the recipient SKIPPED_OPTED_OUT.
+   */
+  async optedOutAtCxone(ctx: Claimed, target: SendTarget, why: string): Promise<void> {
+    await this.contacts.recordFromChannel({
+      channelId: ctx.channelId,
+      address: ctx.address,
+      kind: 'OPT_OUT',
+      source: 'CXONE',
+      externalRef: `refused-send-${ctx.recipientId}`,
+      detail: `CXone refused a send: ${why}`.slice(0, 500),
+    });
+    await this.skipped(ctx, target, 'SKIPPED_OPTED_OUT', `CXone: the customer opted out (${why})`);
   }
 
   /** The campaign stopped while the recipient waited for its slot: PENDING again (paused) or CANCELLED. */

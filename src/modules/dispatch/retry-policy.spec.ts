@@ -57,6 +57,15 @@ describe('RetryPolicy', () => {
     const policy = new RetryPolicy(config());
     expect(policy.classify(new CxoneRateLimitedError('outbound', 1000))).toBe('rate_limited');
     expect(policy.classify(new CxoneRejectedError('outbound', 400, [{ message: 'bad' }]))).toBe('rejected');
+    const optedOut = (errors: Array<{ message: string; errorCode?: string }>) =>
+      policy.classify(new CxoneRejectedError('outbound', 422, errors));
+    expect([
+      optedOut([{ message: 'refused', errorCode: 'RecipientOptedOut' }]),
+      optedOut([{ message: 'refused', errorCode: 'unsubscribed' }]),
+      optedOut([{ message: 'The recipient opted out of messages on this channel (STOP)' }]),
+      optedOut([{ message: 'Recipient is opted-out' }]),
+      optedOut([{ message: 'recipients[0] must be E.164', errorCode: 'invalidRecipient' }]),
+    ]).toEqual(['opted_out', 'opted_out', 'opted_out', 'opted_out', 'rejected']);
     expect(policy.classify(new CxoneUnavailableError('outbound', 'timeout', undefined, true, 'timeout'))).toBe(
       'transient',
     );

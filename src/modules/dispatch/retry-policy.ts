@@ -7,7 +7,25 @@ import {
 } from '@/integrations/cxone/cxone.errors';
 
 /** What a failed send means for the recipient. */
-export type FailureKind = 'rate_limited' | 'rejected' | 'auth' | 'transient';
+export type FailureKind = 'rate_limited' | 'opted_out' | 'rejected' | 'auth' | 'transient';
+
+/**
+ * How CXone says a recipient opted out there (a native SMS STOP) when it refuses a send. No public source confirms
+ * the exact code (cxone-api.md §6): these error codes, or these words in the message, count.
+ */
+const OPT_OUT_ERROR_CODES: ReadonlySet<string> = new Set(
+  ['RecipientOptedOut', 'OptedOut', 'RecipientUnsubscribed', 'Unsubscribed', 'EndUserOptedOut'].map((c) =>
+    c.toLowerCase(),
+  ),
+);
+const OPT_OUT_WORDS = /\bopted[\s_-]?out\b|\bunsubscribed\b/i;
+
+/** Whether CXone refused the send because the recipient opted out of messages on the channel. */
+export function isOptOutRefusal(err: CxoneRejectedError): boolean {
+  return err.errors.some(
+    (e) => OPT_OUT_ERROR_CODES.has((e.errorCode ?? '').toLowerCase()) || OPT_OUT_WORDS.test(e.message),
+  );
+}
 
 const BACKOFF_MAX_MS = 60_000;
 const RATE_LIMIT_DEFAULT_MAX_MS = 30_000;
@@ -40,7 +58,7 @@ export class RetryPolicy {
 
   classify(err: unknown): FailureKind {
     if (err instanceof CxoneRateLimitedError) return 'rate_limited';
-    if (err instanceof CxoneRejectedError) return 'rejected';
+    if (err instanceof CxoneRejectedError) return isOptOutRefusal(err) ? 'opted_out' : 'rejected';
     if (err instanceof CxoneAuthError) return 'auth';
     return 'transient';
   }

@@ -55,6 +55,7 @@ describe('SenderService', () => {
       new RecordingCompletion(),
       metrics,
       clock,
+      contacts,
     );
     const policy = new RetryPolicy(
       { dispatch: { maxAttempts: 3, maxRateLimited: 2, retryBaseMs: 1000 } } as Pick<AppConfig, 'dispatch'>,
@@ -149,6 +150,16 @@ describe('SenderService', () => {
     cxone.failNext('sendOutbound', new CxoneRejectedError('outbound', 400, [{ field: 'to', message: 'invalid' }]));
     expect(await send()).toEqual({ kind: 'failed', error: expect.stringContaining('to: invalid') as string });
     expect(row()).toEqual({ status: 'FAILED', attempts: 1, rateLimitedCount: 0, reason: 'REJECTED' });
+  });
+
+  it("skips the recipient as opted out, and records CXone's opt-out, when CXone refuses because they said STOP there", async () => {
+    cxone.failNext(
+      'sendOutbound',
+      new CxoneRejectedError('outbound', 422, [{ message: 'The recipient opted out', errorCode: 'RecipientOptedOut' }]),
+    );
+    expect(await send()).toEqual({ kind: 'done', outcome: 'skipped_opted_out' });
+    expect(row()).toEqual({ status: 'SKIPPED_OPTED_OUT', attempts: 1, rateLimitedCount: 0, reason: null });
+    expect(contacts.recorded.map((c) => [c.address, c.kind, c.source])).toEqual([['+12025550143', 'OPT_OUT', 'CXONE']]);
   });
 
   it('retries a 5xx after its backoff, the row waiting as QUEUED with the attempt counted', async () => {

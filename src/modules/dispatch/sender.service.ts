@@ -144,6 +144,10 @@ export class SenderService {
         await this.ledger.failed(ctx, target, 'RATE_LIMITED', `rate-limited ${count} times; last: ${error}`);
         return { kind: 'failed', error };
       }
+      case 'opted_out':
+        // CXone's own opt-out (e.g. a native SMS STOP): the ledger learns it, so no campaign tries this number again
+        await this.ledger.optedOutAtCxone(ctx, target, error);
+        return { kind: 'done', outcome: 'skipped_opted_out' };
       case 'rejected':
         await this.ledger.failed(ctx, target, 'REJECTED', error);
         return { kind: 'failed', error };

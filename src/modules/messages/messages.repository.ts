@@ -27,8 +27,12 @@ export interface NewMessage {
   author: Message['author'];
   authorName?: string | null;
   idOnExternalPlatform: string;
+  /** CXone's own id of the message, when it came from CXone. */
+  cxoneMessageId?: string | null;
   content: unknown;
   status: Message['status'];
+  /** When it was written, if not now (a customer message read from CXone). */
+  createdAt?: Date;
 }
 
 /** A customer message with what relaying it to CXone needs. */
@@ -61,8 +65,9 @@ export class MessagesRepository {
     const { rows } = await this.prisma.pool.query<MessageRow & { created: boolean }>(
       `WITH ins AS (
          INSERT INTO message (id, channel_id, thread_id, direction, author, id_on_external_platform, content, status, author_name,
-                              created_at, updated_at)
-         VALUES (gen_random_uuid(), $1, $2, $3::"MessageDirection", $4::"MessageAuthor", $5, $6, $7::"MessageStatus", $8, now(), now())
+                              cxone_message_id, created_at, updated_at)
+         VALUES (gen_random_uuid(), $1, $2, $3::"MessageDirection", $4::"MessageAuthor", $5, $6, $7::"MessageStatus", $8,
+                 $9, coalesce($10, now()), now())
          ON CONFLICT (channel_id, id_on_external_platform) DO NOTHING RETURNING ${MESSAGE_COLUMNS})
        SELECT *, true AS created FROM ins
        UNION ALL SELECT ${MESSAGE_COLUMNS}, false FROM message
@@ -76,6 +81,8 @@ export class MessagesRepository {
         JSON.stringify(message.content),
         message.status,
         message.authorName ?? null,
+        message.cxoneMessageId ?? null,
+        message.createdAt ?? null,
       ],
     );
     const { created, ...row } = rows[0];
@@ -168,6 +175,18 @@ export class MessagesRepository {
       `UPDATE message SET attempts = attempts + 1, last_error = $2, updated_at = now() WHERE id = $1`,
       [id, error.slice(0, 2000)],
     );
+  }
+
+  /** The customer's messages on each of `threadIds` (at most `perThread` each, oldest first). */
+  async customerMessagesOf(threadIds: string[], perThread: number): Promise<MessageRow[]> {
+    const { rows } = await this.prisma.pool.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM (
+         SELECT m.*, row_number() OVER (PARTITION BY m.thread_id ORDER BY m.created_at, m.seq) AS n
+         FROM message m WHERE m.thread_id = ANY($1::uuid[]) AND m.author = 'CUSTOMER') ranked
+       WHERE n <= $2 ORDER BY created_at, seq`,
+      [threadIds, perThread],
+    );
+    return rows;
   }
 
   async findForRelay(id: string): Promise<RelayedMessage | null> {

@@ -38,6 +38,10 @@ export class MessagesService {
     return this.repository.noteRelayAttempt(id, error);
   }
 
+  customerMessagesOf(threadIds: string[], perThread: number): Promise<MessageRow[]> {
+    return this.repository.customerMessagesOf(threadIds, perThread);
+  }
+
   findForRelay(id: string): Promise<RelayedMessage | null> {
     return this.repository.findForRelay(id);
   }

@@ -12,6 +12,22 @@ export interface SentAlert {
   message: Pick<Message, 'idOnExternalPlatform' | 'cxoneMessageId'> & { content: unknown };
 }
 
+export interface RepliedThread {
+  id: string;
+  address: string;
+  name: string | null;
+  status: Thread['status'];
+  closeReason: Thread['closeReason'];
+  firstReplyAt: Date;
+  optedOutAt: Date | null;
+}
+
+export interface CampaignOutcomes {
+  replied: number;
+  optedOut: number;
+  autoClosed: number;
+}
+
 export type ThreadRow = Pick<
   Thread,
   | 'id'
@@ -149,6 +165,33 @@ export class ThreadsRepository {
     return rows[0]?.status ?? null;
   }
 
+  /**
+   * The customer wrote on a proactive (or SMS/WhatsApp) thread at `at`: an alert awaiting a reply is now answered
+   * (OPEN; its auto-close is off), and the first reply's time is kept. `firstReply` says whether this was it. A closed
+   * thread keeps its status (CXone opens a new contact for the message; the reply still counts).
+   */
+  async noteReply(threadId: string, at: Date): Promise<{ status: ThreadStatus; firstReply: boolean } | null> {
+    const { rows } = await this.prisma.pool.query<{ status: ThreadStatus; firstReply: boolean }>(
+      `UPDATE thread t SET
+         status = CASE WHEN t.status = 'AWAITING_REPLY' THEN 'OPEN'::"ThreadStatus" ELSE t.status END,
+         first_reply_at = coalesce(t.first_reply_at, $2), auto_close_at = NULL,
+         last_customer_at = greatest(t.last_customer_at, $2), last_activity_at = now(), updated_at = now()
+       FROM (SELECT id, first_reply_at FROM thread WHERE id = $1 FOR UPDATE) before
+       WHERE t.id = before.id
+       RETURNING t.status, before.first_reply_at IS NULL AS "firstReply"`,
+      [threadId, at],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The customer opted out by a message on this thread (kept for the campaign's counts). */
+  async markOptedOut(threadId: string, at: Date): Promise<void> {
+    await this.prisma.pool.query(
+      'UPDATE thread SET opted_out_at = coalesce(opted_out_at, $2), updated_at = now() WHERE id = $1',
+      [threadId, at],
+    );
+  }
+
   async noteAgentMessage(threadId: string): Promise<void> {
     await this.prisma.pool.query(
       'UPDATE thread SET last_agent_at = now(), last_activity_at = now(), updated_at = now() WHERE id = $1',
@@ -236,6 +279,33 @@ export class ThreadsRepository {
       [everyMs / 1000, limit, ['OPEN', 'IDLE_PROMPTED']],
     );
     return rows;
+  }
+
+  /** A campaign's answered threads, in the order the first replies came; the cursor is the last thread id seen. */
+  async repliedOfCampaign(campaignId: string, limit: number, after?: string): Promise<RepliedThread[]> {
+    const { rows } = await this.prisma.pool.query<RepliedThread>(
+      `SELECT t.id, c.address, c.display_name AS name, t.status, t.close_reason AS "closeReason",
+         t.first_reply_at AS "firstReplyAt", t.opted_out_at AS "optedOutAt"
+       FROM thread t JOIN contact c ON c.id = t.contact_id
+       WHERE t.campaign_id = $1 AND t.first_reply_at IS NOT NULL
+         AND ($3::uuid IS NULL OR (t.first_reply_at, t.id) > (SELECT first_reply_at, id FROM thread WHERE id = $3::uuid))
+       ORDER BY t.first_reply_at, t.id LIMIT $2`,
+      [campaignId, limit, after ?? null],
+    );
+    return rows;
+  }
+
+  /** Per campaign: threads answered, opted out by a message on them, and auto-closed unanswered. */
+  async outcomesOf(campaignIds: string[]): Promise<Map<string, CampaignOutcomes>> {
+    const { rows } = await this.prisma.pool.query<CampaignOutcomes & { campaignId: string }>(
+      `SELECT campaign_id AS "campaignId",
+         count(*) FILTER (WHERE first_reply_at IS NOT NULL)::int AS replied,
+         count(*) FILTER (WHERE opted_out_at IS NOT NULL)::int AS "optedOut",
+         count(*) FILTER (WHERE close_reason = 'UNANSWERED')::int AS "autoClosed"
+       FROM thread WHERE campaign_id = ANY($1::uuid[]) GROUP BY campaign_id`,
+      [campaignIds],
+    );
+    return new Map(rows.map(({ campaignId, ...outcomes }) => [campaignId, outcomes]));
   }
 
   /** Newest first; the cursor is the last id of the previous page. */

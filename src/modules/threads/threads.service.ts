@@ -5,6 +5,8 @@ import { MessagesService } from '@/modules/messages/messages.service';
 import { ListThreadsQuery, ThreadPage, ThreadResponse, ThreadSummary } from './dto/thread.dto';
 import type { ThreadCloseReason } from '@/infra/prisma/generated/client';
 import {
+  CampaignOutcomes,
+  RepliedThread,
   PolledThread,
   SentAlert,
   SentRecipient,
@@ -13,7 +15,15 @@ import {
   TimedThread,
 } from './threads.repository';
 
-export type { PolledThread, SentAlert, SentRecipient, ThreadRow, TimedThread } from './threads.repository';
+export type {
+  CampaignOutcomes,
+  PolledThread,
+  RepliedThread,
+  SentAlert,
+  SentRecipient,
+  ThreadRow,
+  TimedThread,
+} from './threads.repository';
 
 export class ThreadNotFoundError extends NotFoundError {
   constructor(id: string) {
@@ -64,6 +74,22 @@ export class ThreadsService {
 
   noteCustomerMessage(threadId: string, idlePromptSeconds: number | null) {
     return this.repository.noteCustomerMessage(threadId, idlePromptSeconds);
+  }
+
+  repliedOfCampaign(campaignId: string, limit: number, after?: string): Promise<RepliedThread[]> {
+    return this.repository.repliedOfCampaign(campaignId, limit, after);
+  }
+
+  outcomesOf(campaignIds: string[]): Promise<Map<string, CampaignOutcomes>> {
+    return this.repository.outcomesOf(campaignIds);
+  }
+
+  noteReply(threadId: string, at: Date) {
+    return this.repository.noteReply(threadId, at);
+  }
+
+  markOptedOut(threadId: string, at: Date): Promise<void> {
+    return this.repository.markOptedOut(threadId, at);
   }
 
   noteAgentMessage(threadId: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsString, IsUrl, Length, Matches, Max, Min } from 'class-validator';
-import { IsOmittable } from '@/infra/http/validation';
+import { IsOmittable, IsOmittableOrNull } from '@/infra/http/validation';
 
 const URL_OPTIONS = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
 const AUTH_MODES = ['PASSWORD', 'CLIENT_CREDENTIALS'] as const;
@@ -90,6 +90,18 @@ export class UpdateAccountDto {
   @IsString()
   @Length(1, 2000)
   accessKeySecret?: string;
+
+  @ApiPropertyOptional({
+    writeOnly: true,
+    nullable: true,
+    type: String,
+    description:
+      "The secret CXone's event pushes to /webhooks/cxone/{id} are signed with (HMAC) or carry (bearer), 32+ characters; null removes it",
+  })
+  @IsOmittableOrNull()
+  @IsString()
+  @Length(32, 200)
+  webhookSecret?: string | null;
 }
 
 export class AccountResponse {
@@ -102,6 +114,8 @@ export class AccountResponse {
   @ApiProperty() dfoBaseTemplate!: string;
   @ApiProperty() clientId!: string;
   @ApiProperty({ description: 'Whether an access key is stored (never returned)' }) hasAccessKey!: boolean;
+  @ApiProperty({ description: 'Whether a webhook secret is set, so CXone events are accepted (never returned)' })
+  hasWebhookSecret!: boolean;
   @ApiProperty() rateLimitPerSecond!: number;
   @ApiProperty({ description: 'The account configured through the environment' }) isDefault!: boolean;
   @ApiProperty() createdAt!: string;

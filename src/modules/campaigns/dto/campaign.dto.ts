@@ -1,3 +1,4 @@
+import { CampaignOutcomesView } from './replies.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -147,6 +148,8 @@ export class CampaignResponse {
   @ApiProperty() createdAt!: string;
   @ApiProperty({ type: RecipientCounts }) counts!: RecipientCounts;
   @ApiProperty({ type: CampaignProgress }) progress!: CampaignProgress;
+  @ApiProperty({ type: CampaignOutcomesView, description: 'What customers did with what was sent' })
+  outcomes!: CampaignOutcomesView;
   @ApiPropertyOptional({ type: IntakeReport, description: 'What this request added (create and upload answers)' })
   intake?: IntakeReport;
 }

@@ -12,9 +12,11 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { IsOmittable } from '@/infra/http/validation';
+import { IsOmittable, IsOmittableOrNull } from '@/infra/http/validation';
 
 export const CHANNEL_KINDS = ['SMS', 'WHATSAPP', 'BYOC_CHAT'] as const;
+const KEYWORD = /^[\p{L}\p{N}]{1,30}$/u;
+const KEYWORD_MESSAGE = 'keywords must be single words of 1-30 letters or digits';
 export type ChannelKindName = (typeof CHANNEL_KINDS)[number];
 
 export class CreateChannelDto {
@@ -97,6 +99,50 @@ export class UpdateChannelDto {
   @IsString()
   @Length(32, 200)
   identitySecret?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['STOP', 'ARRET'],
+    description:
+      'Whole-message keywords that opt the customer out (case, accents and punctuation ignored); [] restores the defaults (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT and common non-English forms)',
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @Matches(KEYWORD, { each: true, message: KEYWORD_MESSAGE })
+  optOutKeywords?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Keywords that opt the customer back in; [] restores the defaults (START, UNSTOP, YES, …)',
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @Matches(KEYWORD, { each: true, message: KEYWORD_MESSAGE })
+  optInKeywords?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Keywords asking for help; [] restores the defaults (HELP, INFO, …)',
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @Matches(KEYWORD, { each: true, message: KEYWORD_MESSAGE })
+  helpKeywords?: string[];
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    maxLength: 1000,
+    description:
+      'What Threadline answers to a help keyword, in the same thread; null: no answer (CXone answers HELP itself on this channel)',
+  })
+  @IsOmittableOrNull()
+  @IsString()
+  @Length(1, 1000)
+  helpReply?: string | null;
 }
 
 export class ListChannelsQuery {
@@ -127,6 +173,14 @@ export class ChannelResponse {
   idleEndSeconds!: number;
   @ApiProperty({ description: 'BYOC chat: whether signed customer ids are accepted (an identity secret is set)' })
   hasIdentitySecret!: boolean;
+  @ApiProperty({ type: [String], description: 'Opt-out keywords in force (the defaults when none are set)' })
+  optOutKeywords!: string[];
+  @ApiProperty({ type: [String], description: 'Opt-in keywords in force' })
+  optInKeywords!: string[];
+  @ApiProperty({ type: [String], description: 'Help keywords in force' })
+  helpKeywords!: string[];
+  @ApiProperty({ nullable: true, type: String, description: 'The answer to a help keyword; null: none' })
+  helpReply!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }

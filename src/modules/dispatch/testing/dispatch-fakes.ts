@@ -222,6 +222,16 @@ export class FakeContacts extends ContactsService {
   override state(channelId: string, address: string): Promise<ContactState> {
     return Promise.resolve(this.states.get(`${channelId} ${address}`) ?? { optedOut: false, lastInboundAt: null });
   }
+
+  /** Consent changes recorded from channels (keywords, CXone), in order. */
+  readonly recorded: Array<Parameters<ContactsService['recordFromChannel']>[0]> = [];
+
+  override recordFromChannel(change: Parameters<ContactsService['recordFromChannel']>[0]): Promise<ContactState> {
+    this.recorded.push(change);
+    const state = { optedOut: change.kind === 'OPT_OUT', lastInboundAt: null };
+    this.states.set(`${change.channelId} ${change.address}`, state);
+    return Promise.resolve(state);
+  }
 }
 
 export class FakeProgress extends ProgressService {
