@@ -114,11 +114,11 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
         .status,
     ).toBe(200);
     const [ana, bo] = phones(2);
-    const campaign = await send([ana!, bo!]);
-    await reply(ana!, 'HELP');
+    const campaign = await send([ana, bo]);
+    await reply(ana, 'HELP');
 
     const thread = await eventually(
-      () => threadOf(campaign.id, ana!),
+      () => threadOf(campaign.id, ana),
       (th) => th.messages.length >= 2 && th.status === 'OPEN',
       { what: "HELP on the alert's thread, the thread answered" },
     );
@@ -150,21 +150,21 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
 
   it('opts out a customer who says STOP (the next campaign skips them), and START brings them back', async () => {
     const [ana, bo] = phones(2);
-    const first = await send([ana!, bo!]);
-    await reply(ana!, 'Stop!');
-    await eventually(() => optedOut(ana!), Boolean, { what: `${ana} opted out` });
+    const first = await send([ana, bo]);
+    await reply(ana, 'Stop!');
+    await eventually(() => optedOut(ana), Boolean, { what: `${ana} opted out` });
     expect(await outcomes(first.id)).toMatchObject({ replied: 1, optedOut: 1 });
 
-    const second = await send([ana!, bo!]);
+    const second = await send([ana, bo]);
     expect((await allRecipients(admin, second.id)).map((r) => [r.address, r.status])).toEqual([
       [ana, 'SKIPPED_OPTED_OUT'],
       [bo, 'SENT'],
     ]);
-    expect((await outboundTo(ana!)).length).toBe(1); // the first campaign's alert only
+    expect((await outboundTo(ana)).length).toBe(1); // the first campaign's alert only
 
-    await reply(ana!, 'START');
-    await eventually(async () => !(await optedOut(ana!)), Boolean, { what: `${ana} opted in again` });
-    const third = await send([ana!]);
+    await reply(ana, 'START');
+    await eventually(async () => !(await optedOut(ana)), Boolean, { what: `${ana} opted in again` });
+    const third = await send([ana]);
     expect((await allRecipients(admin, third.id)).map((r) => r.status)).toEqual(['SENT']);
   });
 
@@ -201,18 +201,18 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
 
   it("learns CXone's own opt-out when CXone refuses a send, and skips the customer instead of failing them", async () => {
     const [ana] = phones(1);
-    await send([ana!]);
+    await send([ana]);
     // Threadline does not hear this STOP (no webhook): only CXone knows
     await sim.control.patch('/sim/config', { webhookUrl: null });
     try {
-      await reply(ana!, 'STOP');
-      const campaign = await send([ana!]);
+      await reply(ana, 'STOP');
+      const campaign = await send([ana]);
       const [row] = await allRecipients(admin, campaign.id);
-      expect([row!.status, row!.failureReason]).toEqual(['SKIPPED_OPTED_OUT', null]);
-      expect(await optedOut(ana!)).toBe(true);
-      const again = await send([ana!]);
+      expect([row.status, row.failureReason]).toEqual(['SKIPPED_OPTED_OUT', null]);
+      expect(await optedOut(ana)).toBe(true);
+      const again = await send([ana]);
       expect((await allRecipients(admin, again.id)).map((r) => r.status)).toEqual(['SKIPPED_OPTED_OUT']);
-      expect((await outboundTo(ana!)).length).toBe(1); // CXone's refusal was no delivery; the third not even tried
+      expect((await outboundTo(ana)).length).toBe(1); // CXone's refusal was no delivery; the third not even tried
     } finally {
       await sim.control.patch('/sim/config', { webhookUrl: `${t.http.baseUrl}/webhooks/cxone/default` });
     }
@@ -220,15 +220,15 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
 
   it('ends a proactive thread the agent resolved in CXone', async () => {
     const [ana] = phones(1);
-    const campaign = await send([ana!]);
-    await reply(ana!, 'Is my refund on its way?');
+    const campaign = await send([ana]);
+    await reply(ana, 'Is my refund on its way?');
     const thread = await eventually(
-      () => threadOf(campaign.id, ana!),
+      () => threadOf(campaign.id, ana),
       (th) => th.status === 'OPEN',
       { what: 'the reply' },
     );
     const [row] = await allRecipients(admin, campaign.id);
-    await sim.control.post(`/sim/contacts/${row!.cxoneContactId}/status`, { status: 'resolved' });
+    await sim.control.post(`/sim/contacts/${row.cxoneContactId}/status`, { status: 'resolved' });
     await eventually(
       async () => (await admin.get<{ status: string; closeReason: string }>(`/api/v1/threads/${thread.id}`)).body,
       (th) => th.status === 'CLOSED',
@@ -272,7 +272,7 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
 
     it('refuses a wrong signature, an old timestamp, another secret or none, and changes nothing', async () => {
       const [ana] = phones(1);
-      const body = envelope('refused-1', ana!, 'STOP');
+      const body = envelope('refused-1', ana, 'STOP');
       const answers = await Promise.all([
         push(body, { ...signed(body), 'x-cxone-signature': `sha256=${'0'.repeat(64)}` }),
         push(body, signed(body, WEBHOOK_SECRET, Math.floor(Date.now() / 1000) - 3600)),
@@ -282,19 +282,19 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
         push(body.replace('STOP', 'HELP'), signed(body)),
       ]);
       expect(answers.map((a) => a.status)).toEqual([401, 401, 401, 401, 401, 401]);
-      expect(await optedOut(ana!)).toBe(false);
+      expect(await optedOut(ana)).toBe(false);
     });
 
     it('accepts an event once: the same event id again is answered 200 and changes nothing', async () => {
       const [ana] = phones(1);
-      const body = envelope('once-1', ana!, 'STOP');
+      const body = envelope('once-1', ana, 'STOP');
       const first = await push(body, signed(body));
       expect([first.status, first.body.duplicate]).toEqual([202, false]);
-      await eventually(() => optedOut(ana!), Boolean, { what: 'the STOP processed' });
+      await eventually(() => optedOut(ana), Boolean, { what: 'the STOP processed' });
       // the customer opts back in; a replay of the old STOP (same id, freshly signed) must not opt them out again
-      const start = envelope('once-2', ana!, 'START');
+      const start = envelope('once-2', ana, 'START');
       expect((await push(start, signed(start))).status).toBe(202);
-      await eventually(async () => !(await optedOut(ana!)), Boolean, { what: 'the START processed' });
+      await eventually(async () => !(await optedOut(ana)), Boolean, { what: 'the START processed' });
       const replay = await push(body, signed(body));
       expect([replay.status, replay.body.duplicate]).toEqual([200, true]);
       const bearer = await push(body, {
@@ -302,7 +302,7 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
         authorization: `Bearer ${WEBHOOK_SECRET}`,
       });
       expect([bearer.status, bearer.body.duplicate]).toEqual([200, true]);
-      expect(await optedOut(ana!)).toBe(false);
+      expect(await optedOut(ana)).toBe(false);
     });
 
     it('refuses bad input with a 4xx in the one error shape', async () => {
@@ -318,9 +318,9 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
 
   it('keeps the campaign counts in the campaign view', async () => {
     const [ana, bo, cy] = phones(3);
-    const campaign = await send([ana!, bo!, cy!]);
-    await reply(ana!, 'thanks');
-    await reply(bo!, 'STOP');
+    const campaign = await send([ana, bo, cy]);
+    await reply(ana, 'thanks');
+    await reply(bo, 'STOP');
     await eventually(
       () => outcomes(campaign.id),
       (o) => o.replied === 2 && o.optedOut === 1,
