@@ -6,13 +6,27 @@ import { campaignAllowedFrom, RETRYABLE_FAILURE_REASONS, recipientAllowedFrom } 
 /** A campaign row as services read it (JSON columns typed). */
 export type CampaignRow = Pick<
   Campaign,
-  'id' | 'kind' | 'channelId' | 'name' | 'status' | 'scheduledAt' | 'startedAt' | 'completedAt' | 'createdAt'
+  | 'id'
+  | 'kind'
+  | 'channelId'
+  | 'name'
+  | 'status'
+  | 'scheduledAt'
+  | 'startedAt'
+  | 'completedAt'
+  | 'createdAt'
+  | 'quietStartMinute'
+  | 'quietEndMinute'
+  | 'timeZone'
+  | 'ignoreQuietHours'
 > & { content: unknown; customFields: Record<string, string> };
 
 export type NewCampaign = Omit<CampaignRow, 'startedAt' | 'completedAt' | 'createdAt'>;
 
 export const CAMPAIGN_COLUMNS = `id, kind, channel_id AS "channelId", name, status, content, custom_fields AS "customFields",
-  scheduled_at AS "scheduledAt", started_at AS "startedAt", completed_at AS "completedAt", created_at AS "createdAt"`;
+  scheduled_at AS "scheduledAt", started_at AS "startedAt", completed_at AS "completedAt", created_at AS "createdAt",
+  quiet_start_minute AS "quietStartMinute", quiet_end_minute AS "quietEndMinute", time_zone AS "timeZone",
+  ignore_quiet_hours AS "ignoreQuietHours"`;
 
 /**
  * Campaign rows, listings and the lifecycle (start, pause, resume, cancel, retry-failed), including the bulk moves of

@@ -13,7 +13,9 @@ import type { ProactiveContent } from '@/integrations/cxone/content';
 import { DispatchService } from '@/modules/dispatch/dispatch.service';
 import { threadExternalId } from '@/modules/dispatch/external-ids';
 import { ProgressService } from '@/modules/dispatch/progress.service';
+import { canonicalTimeZone } from '@/infra/time/time-zones';
 import { CampaignIntake } from './campaign-intake';
+import { formatHhMm, parseHhMm } from './quiet-hours';
 import { CampaignRow, CampaignsRepository } from './campaigns.repository';
 import { toProactiveContent } from './dto/content.dto';
 import {
@@ -73,10 +75,12 @@ export class CampaignsService {
     const scheduledAt = dto.scheduledAt ? new Date(dto.scheduledAt) : null;
     const status: CampaignStatus = scheduledAt ? 'SCHEDULED' : dto.start ? 'RUNNING' : 'DRAFT';
 
+    const timeZone = dto.timeZone ? canonicalTimeZone(dto.timeZone) : null;
     const intake = new RecipientIntake(
       channel.kind,
       requiredParameters,
       toStringRecord(dto.content.template?.parameters),
+      timeZone,
     );
     await intake.addAll(dto.recipients ?? []);
     const { rows, optedOut, outsideWindow } = await this.intake.preflight(channel, dto.content.type, intake);
@@ -92,13 +96,24 @@ export class CampaignsService {
         content: toProactiveContent(dto.content),
         customFields: dto.customFields ? toStringRecord(dto.customFields) : {},
         scheduledAt,
+        quietStartMinute: dto.quietHours ? parseHhMm(dto.quietHours.start) : null,
+        quietEndMinute: dto.quietHours ? parseHhMm(dto.quietHours.end) : null,
+        timeZone,
+        ignoreQuietHours: dto.ignoreQuietHours ?? false,
       },
       rows,
       intake.rejected,
     );
     await this.afterStatusChange(id, status, scheduledAt);
     this.logger.log(
-      { campaignId: id, status, accepted: inserted, rejected: intake.rejected.length },
+      {
+        campaignId: id,
+        status,
+        accepted: inserted,
+        rejected: intake.rejected.length,
+        ...(dto.quietHours ? { quietHours: `${dto.quietHours.start}-${dto.quietHours.end}` } : {}),
+        ...(dto.ignoreQuietHours ? { ignoreQuietHours: true } : {}),
+      },
       'campaign created',
     );
     return { ...(await this.get(id)), intake: report(intake, inserted, rows.length, optedOut, outsideWindow) };
@@ -119,6 +134,7 @@ export class CampaignsService {
       channel.kind,
       template?.parameters ?? null,
       content.type === 'TEMPLATE' ? toStringRecord(content.template.parameters) : {},
+      campaign.timeZone,
     );
     if ('csv' in source) {
       await readRecipientsCsv(source.csv, (row, n) => intake.add(row, n));
@@ -135,9 +151,12 @@ export class CampaignsService {
 
   async get(id: string): Promise<CampaignResponse> {
     const campaign = await this.campaign(id);
-    const counts = (await this.progress.countsByStatus([id])).get(id) ?? {};
-    const outcomes = await this.replies.outcomes([id]);
-    return this.toResponse(campaign, counts, outcomes);
+    const [counts, outcomes, deferred] = await Promise.all([
+      this.progress.countsByStatus([id]),
+      this.replies.outcomes([id]),
+      this.progress.deferredCounts([id]),
+    ]);
+    return this.toResponse(campaign, counts.get(id) ?? {}, outcomes, deferred);
   }
 
   async repliesOf(id: string, query: RepliesQuery): Promise<ReplyPage> {
@@ -155,9 +174,13 @@ export class CampaignsService {
     });
     const page = keysetPage(rows, limit, (c) => c.id);
     const ids = page.rows.map((c) => c.id);
-    const [counts, outcomes] = await Promise.all([this.progress.countsByStatus(ids), this.replies.outcomes(ids)]);
+    const [counts, outcomes, deferred] = await Promise.all([
+      this.progress.countsByStatus(ids),
+      this.replies.outcomes(ids),
+      this.progress.deferredCounts(ids),
+    ]);
     return {
-      data: await Promise.all(page.rows.map((c) => this.toResponse(c, counts.get(c.id) ?? {}, outcomes))),
+      data: await Promise.all(page.rows.map((c) => this.toResponse(c, counts.get(c.id) ?? {}, outcomes, deferred))),
       nextCursor: page.nextCursor,
     };
   }
@@ -246,6 +269,7 @@ export class CampaignsService {
     campaign: CampaignRow,
     byStatus: Partial<Record<RecipientStatus, number>>,
     outcomes: Map<string, CampaignOutcomes> = new Map(),
+    deferred: Map<string, number> = new Map(),
   ): Promise<CampaignResponse> {
     const counts = ProgressService.counts(byStatus);
     const rate = campaign.status === 'RUNNING' ? await this.progress.sendRate(campaign.id) : 0;
@@ -261,8 +285,14 @@ export class CampaignsService {
       startedAt: campaign.startedAt?.toISOString() ?? null,
       completedAt: campaign.completedAt?.toISOString() ?? null,
       createdAt: campaign.createdAt.toISOString(),
+      quietHours:
+        campaign.quietStartMinute !== null && campaign.quietEndMinute !== null
+          ? { start: formatHhMm(campaign.quietStartMinute), end: formatHhMm(campaign.quietEndMinute) }
+          : null,
+      timeZone: campaign.timeZone,
+      ignoreQuietHours: campaign.ignoreQuietHours,
       counts,
-      progress: ProgressService.progress(counts, rate),
+      progress: ProgressService.progress(counts, rate, deferred.get(campaign.id) ?? 0),
       outcomes: CampaignReplies.view(outcomes.get(campaign.id), counts.sent),
     };
   }
@@ -300,6 +330,8 @@ export function toRecipientResponse(row: RecipientRow): RecipientResponse {
     cxoneMessageId: row.cxoneMessageId,
     threadExternalId: threadExternalId(row.id),
     sentAt: row.sentAt?.toISOString() ?? null,
+    timeZone: row.timeZone,
+    notBefore: row.notBefore?.toISOString() ?? null,
     updatedAt: row.updatedAt.toISOString(),
   };
 }

@@ -3,7 +3,10 @@ import { formatHhMm, isQuietMinute, parseHhMm, QuietHours, quietHoursEnd } from 
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-const hours = (start: string, end: string): QuietHours => ({ startMinute: parseHhMm(start)!, endMinute: parseHhMm(end)! });
+const hours = (start: string, end: string): QuietHours => ({
+  startMinute: parseHhMm(start)!,
+  endMinute: parseHhMm(end)!,
+});
 const NIGHT = hours('21:00', '08:00');
 
 /** [zone, instant asked, quiet hours, when the window opens (null: not quiet)], checked one row at a time. */
@@ -17,9 +20,7 @@ const check = (rows: Row[]): void => {
 describe('quiet hours', () => {
   it('reads and writes HH:MM (24-hour) and refuses anything else', () => {
     expect(['00:00', '08:00', '21:30', '23:59'].map(parseHhMm)).toEqual([0, 480, 1290, 1439]);
-    expect(['24:00', '9:00', '21:60', '21:00:00', '', ' 21:00', '2100'].map(parseHhMm)).toEqual(
-      Array(7).fill(null),
-    );
+    expect(['24:00', '9:00', '21:60', '21:00:00', '', ' 21:00', '2100'].map(parseHhMm)).toEqual(Array(7).fill(null));
     expect([0, 480, 1290, 1439].map(formatHhMm)).toEqual(['00:00', '08:00', '21:30', '23:59']);
   });
 

@@ -46,6 +46,61 @@ describe('RecipientIntake', () => {
   });
 });
 
+describe('RecipientIntake: time zones', () => {
+  const zones = (intake: RecipientIntake): Array<[string, string]> =>
+    intake.accepted.map((r) => [r.address, r.timeZone]);
+
+  it("keeps a row's own zone, else takes the phone number's, else the campaign's, else UTC", () => {
+    const intake = new RecipientIntake('SMS', null, {}, 'Europe/Paris');
+    intake.add({ to: '+12025550143', timeZone: 'asia/tokyo' }, 1); // given (capitals as ICU spells them)
+    intake.add({ to: '+13125550143' }, 2); // area code 312: Chicago
+    intake.add({ to: '+919876543210' }, 3); // India: one zone
+    intake.add({ to: '+9779841234567', timeZone: '' }, 4); // empty: not given
+    intake.add({ to: '+80012345678' }, 5); // international freephone: libphonenumber maps it to no zone
+    expect(zones(intake)).toEqual([
+      ['+12025550143', 'Asia/Tokyo'],
+      ['+13125550143', 'America/Chicago'],
+      ['+919876543210', 'Asia/Calcutta'],
+      ['+9779841234567', 'Asia/Katmandu'],
+      ['+80012345678', 'Europe/Paris'],
+    ]);
+    expect(intake.rejected).toEqual([]);
+
+    const noDefault = new RecipientIntake('SMS', null, {});
+    noDefault.add({ to: '+80012345678' }, 1);
+    expect(zones(noDefault)).toEqual([['+80012345678', 'UTC']]);
+  });
+
+  it("picks the campaign's zone among several a number spans, else the first libphonenumber lists", () => {
+    const us = new RecipientIntake('SMS', null, {}, 'America/Denver');
+    us.add({ to: '+18005550143' }, 1); // toll-free: every NANP zone
+    us.add({ to: '+447911123456' }, 2); // UK mobile: Guernsey, Isle of Man, Jersey, London; Denver is none of them
+    expect(zones(us)).toEqual([
+      ['+18005550143', 'America/Denver'],
+      ['+447911123456', 'Europe/Guernsey'],
+    ]);
+    const uk = new RecipientIntake('SMS', null, {}, 'Europe/London');
+    uk.add({ to: '+447911123456' }, 1);
+    expect(zones(uk)).toEqual([['+447911123456', 'Europe/London']]);
+  });
+
+  it('gives chat users the campaign zone, and rejects a row whose zone is not an IANA zone', () => {
+    const intake = new RecipientIntake('BYOC_CHAT', null, {}, 'Asia/Kolkata');
+    intake.add({ to: 'visitor-1' }, 1);
+    intake.add({ to: 'visitor-2', timeZone: 'Mars/Olympus_Mons' }, 2);
+    intake.add({ to: 'visitor-3', timeZone: 5 }, 3);
+    intake.add({ to: 'visitor-4', timeZone: 'EST5EDT' }, 4);
+    expect(zones(intake)).toEqual([
+      ['visitor-1', 'Asia/Kolkata'],
+      ['visitor-4', 'EST5EDT'],
+    ]);
+    expect(intake.rejected.map((r) => [r.rowNumber, r.reason])).toEqual([
+      [2, 'timeZone: "Mars/Olympus_Mons" is not an IANA time zone (e.g. America/New_York)'],
+      [3, 'timeZone: "5" is not an IANA time zone (e.g. America/New_York)'],
+    ]);
+  });
+});
+
 describe('RecipientIntake.addAll', () => {
   it(`validates every row, giving the event loop a turn at least every ${ROWS_PER_YIELD} rows`, async () => {
     const intake = new RecipientIntake('SMS', null, {});

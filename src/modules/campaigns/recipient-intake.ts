@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as turn } from 'node:timers/promises';
+import { canonicalTimeZone } from '@/infra/time/time-zones';
 import { AddressKind, normalizeAddress } from '@/modules/contacts/address';
+import { phoneTimeZones } from '@/modules/contacts/phone-time-zones';
 import { customFieldsProblem, templateParametersProblem, toStringRecord } from './dto/validators';
 
 export interface AcceptedRecipient {
@@ -9,6 +11,8 @@ export interface AcceptedRecipient {
   name: string | null;
   parameters: Record<string, string> | null;
   customFields: Record<string, string> | null;
+  /** The IANA zone its quiet hours are read in (see recipientTimeZone). */
+  timeZone: string;
 }
 
 export interface RejectedRow {
@@ -45,6 +49,8 @@ export class RecipientIntake {
     private readonly requiredParameters: readonly string[] | null,
     /** Parameters the campaign gives every recipient. */
     private readonly campaignParameters: Readonly<Record<string, string>>,
+    /** The campaign's time zone, for recipients whose own zone is not given nor known from their number. */
+    private readonly campaignTimeZone: string | null = null,
   ) {}
 
   /** add() for every row (numbered from 1), giving the event loop a turn every ROWS_PER_YIELD rows. */
@@ -75,11 +81,19 @@ export class RecipientIntake {
       return 'each recipient must be an object with a "to" field';
     const r = row as Record<string, unknown>;
     for (const key of Object.keys(r)) {
-      if (key !== 'to' && key !== 'name' && key !== 'parameters' && key !== 'customFields')
+      if (key !== 'to' && key !== 'name' && key !== 'parameters' && key !== 'customFields' && key !== 'timeZone')
         return `unknown field "${key.slice(0, 40)}"`;
     }
     const address = normalizeAddress(this.kind, r.to);
     if (!address.ok) return `to: ${address.reason}`;
+    let timeZone: string | null = null;
+    if (r.timeZone !== undefined && r.timeZone !== null && r.timeZone !== '') {
+      timeZone = canonicalTimeZone(r.timeZone);
+      if (!timeZone) {
+        if (typeof r.timeZone !== 'string' && typeof r.timeZone !== 'number') return 'timeZone must be text';
+        return `timeZone: ${JSON.stringify(String(r.timeZone).slice(0, 64))} is not an IANA time zone (e.g. America/New_York)`;
+      }
+    }
     if (r.name !== undefined && r.name !== null && (typeof r.name !== 'string' || r.name.length > MAX_NAME)) {
       return `name must be text of at most ${MAX_NAME} characters`;
     }
@@ -102,8 +116,28 @@ export class RecipientIntake {
       if (missing.length > 0) return `missing template parameter${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
     }
     const name = typeof r.name === 'string' && r.name.trim() ? r.name.trim() : null;
-    return { id: randomUUID(), address: address.address, name, parameters, customFields };
+    return {
+      id: randomUUID(),
+      address: address.address,
+      name,
+      parameters,
+      customFields,
+      timeZone: timeZone ?? recipientTimeZone(this.kind, address.address, this.campaignTimeZone),
+    };
   }
+}
+
+/**
+ * A recipient's time zone when the row does not give one: from the phone number (libphonenumber's mapping); where
+ * the number spans several zones, the campaign's zone if it is one of them, else the first libphonenumber lists
+ * (alphabetical: deterministic, so every upload of a number resolves alike); a number it does not map, or a chat
+ * user, gets the campaign's zone, else UTC.
+ */
+export function recipientTimeZone(kind: AddressKind, address: string, campaignTimeZone: string | null): string {
+  const zones = kind === 'BYOC_CHAT' ? [] : phoneTimeZones(address);
+  if (zones.length === 1) return zones[0];
+  if (zones.length > 1) return campaignTimeZone && zones.includes(campaignTimeZone) ? campaignTimeZone : zones[0];
+  return campaignTimeZone ?? 'UTC';
 }
 
 function describe(row: unknown): string {

@@ -29,6 +29,20 @@ describe('readRecipientsCsv', () => {
     ]);
   });
 
+  it("reads a recipient's time zone from a timeZone, time_zone or tz column", async () => {
+    expect(await read(['to,timeZone\n+12025550143,Asia/Tokyo\n+12025550144,\n'])).toEqual([
+      { to: '+12025550143', timeZone: 'Asia/Tokyo' },
+      { to: '+12025550144' },
+    ]);
+    expect(await read(['TZ,to\nEurope/Paris,+12025550143\n'])).toEqual([
+      { to: '+12025550143', timeZone: 'Europe/Paris' },
+    ]);
+    expect(await read(['to,time_zone\n+12025550143,UTC\n'])).toEqual([{ to: '+12025550143', timeZone: 'UTC' }]);
+    expect(String(await failure(['to,tz,timezone\n+12025550143,UTC,UTC\n']))).toContain(
+      'more than one time zone column',
+    );
+  });
+
   it('refuses a NUL in a field, naming the row and the column', async () => {
     const err = await failure(['to,name\n+12025550143,Ana\n+12025550144,B\u0000b\n']);
     expect(err).toBeInstanceOf(ValidationFailedError);

@@ -12,12 +12,19 @@ export const MAX_CSV_BYTES = 20 * 1024 * 1024;
 const ADDRESS_COLUMNS = ['to', 'phone', 'address', 'recipient', 'number'];
 const PARAMETER_PREFIXES = ['param.', 'parameter.'];
 const FIELD_PREFIXES = ['field.', 'customfield.', 'cf.'];
+const TIME_ZONE_COLUMNS = ['timezone', 'time_zone', 'tz'];
 
-type Column = { kind: 'to' } | { kind: 'name' } | { kind: 'parameter'; key: string } | { kind: 'field'; key: string };
+type Column =
+  | { kind: 'to' }
+  | { kind: 'name' }
+  | { kind: 'timeZone' }
+  | { kind: 'parameter'; key: string }
+  | { kind: 'field'; key: string };
 
 /**
  * Streams a recipients CSV: a header row, then one recipient per row. Columns: `to` (or phone, address, recipient,
- * number), optional `name`, template parameters as `param.<name>` and contact custom fields as `field.<ident>`.
+ * number), optional `name`, optional `timeZone` (or time_zone, tz: the recipient's IANA zone), template parameters as
+ * `param.<name>` and contact custom fields as `field.<ident>`.
  * Calls `onRow` with each row as a recipient object (row numbers count data rows from 1); rows with the wrong number
  * of cells are passed as text, so intake rejects them with their row number. Throws ValidationFailedError for a bad
  * header, too many rows, text that is not UTF-8, a NUL in a field or malformed CSV, and PayloadTooLargeError past
@@ -139,16 +146,19 @@ function readHeader(cells: string[]): Column[] {
     const name = cell.trim().toLowerCase();
     if (ADDRESS_COLUMNS.includes(name)) return { kind: 'to' };
     if (name === 'name') return { kind: 'name' };
+    if (TIME_ZONE_COLUMNS.includes(name)) return { kind: 'timeZone' };
     const parameter = PARAMETER_PREFIXES.find((p) => name.startsWith(p));
     if (parameter && cell.trim().length > parameter.length)
       return { kind: 'parameter', key: cell.trim().slice(parameter.length) };
     const field = FIELD_PREFIXES.find((p) => name.startsWith(p));
     if (field && cell.trim().length > field.length) return { kind: 'field', key: cell.trim().slice(field.length) };
     throw new ValidationFailedError(
-      `unknown CSV column "${cell.slice(0, 60)}": use to, name, param.<name> or field.<ident>`,
+      `unknown CSV column "${cell.slice(0, 60)}": use to, name, timeZone, param.<name> or field.<ident>`,
       [{ field: 'header', problems: [`unknown column ${cell.slice(0, 60)}`] }],
     );
   });
+  if (columns.filter((c) => c.kind === 'timeZone').length > 1)
+    throw new ValidationFailedError('the CSV header has more than one time zone column (timeZone, time_zone, tz)');
   if (columns.filter((c) => c.kind === 'to').length !== 1) {
     throw new ValidationFailedError(
       'the CSV header needs exactly one address column (to, phone, address, recipient or number)',
@@ -161,6 +171,7 @@ function toRecipient(columns: Column[], cells: string[]): Record<string, unknown
   const row: {
     to?: string;
     name?: string;
+    timeZone?: string;
     parameters?: Record<string, string>;
     customFields?: Record<string, string>;
   } = {};
@@ -173,6 +184,9 @@ function toRecipient(columns: Column[], cells: string[]): Record<string, unknown
         break;
       case 'name':
         row.name = value;
+        break;
+      case 'timeZone':
+        row.timeZone = value;
         break;
       case 'parameter':
         (row.parameters ??= {})[column.key] = value;

@@ -10,6 +10,7 @@ describe('the COPY rows of an intake (csvLines)', () => {
     name: i % 2 ? `Name "${i}", Jr` : null,
     parameters: { '1': `P${i}` },
     customFields: null,
+    timeZone: 'America/New_York',
     status: 'PENDING',
   }));
 
@@ -17,7 +18,9 @@ describe('the COPY rows of an intake (csvLines)', () => {
     let text = '';
     for await (const batch of csvLines('c1', recipients.slice(0, 2))) text += batch;
     const [first, second] = text.trimEnd().split('\n');
-    expect(first).toMatch(new RegExp(`^${recipients[0].id},c1,"\\+12023000000",,PENDING,"\\{""1"":""P0""\\}",,,`));
+    expect(first).toMatch(
+      new RegExp(`^${recipients[0].id},c1,"\\+12023000000",,PENDING,"\\{""1"":""P0""\\}",,"America/New_York",,`),
+    );
     expect(second).toContain(',"Name ""1"", Jr",');
   });
 

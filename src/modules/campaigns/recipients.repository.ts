@@ -33,12 +33,15 @@ export type RecipientRow = Pick<
   | 'sentAt'
   | 'createdAt'
   | 'updatedAt'
+  | 'timeZone'
+  | 'notBefore'
 >;
 
 const RECIPIENT_COLUMNS = `id, campaign_id AS "campaignId", address, name, status, generation, attempts,
   rate_limited_count AS "rateLimitedCount", failure_reason AS "failureReason", last_error AS "lastError",
   cxone_contact_id AS "cxoneContactId", cxone_thread_id AS "cxoneThreadId", cxone_message_id AS "cxoneMessageId",
-  sent_at AS "sentAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  sent_at AS "sentAt", created_at AS "createdAt", updated_at AS "updatedAt", time_zone AS "timeZone",
+  not_before AS "notBefore"`;
 
 /**
  * Intake and recipient listings. Bulk intake uses COPY on a connection of Prisma's pool (Prisma has no COPY, and
@@ -56,8 +59,10 @@ export class RecipientsRepository {
   ): Promise<number> {
     return this.transaction(async (client) => {
       await client.query(
-        `INSERT INTO campaign (id, kind, channel_id, name, status, content, custom_fields, scheduled_at, started_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5::"CampaignStatus", $6, $7, $8, CASE WHEN $5::text = 'RUNNING' THEN now() END, now(), now())`,
+        `INSERT INTO campaign (id, kind, channel_id, name, status, content, custom_fields, scheduled_at, started_at,
+           quiet_start_minute, quiet_end_minute, time_zone, ignore_quiet_hours, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5::"CampaignStatus", $6, $7, $8, CASE WHEN $5::text = 'RUNNING' THEN now() END,
+           $9, $10, $11, $12, now(), now())`,
         [
           campaign.id,
           campaign.kind,
@@ -67,6 +72,10 @@ export class RecipientsRepository {
           JSON.stringify(campaign.content),
           JSON.stringify(campaign.customFields),
           campaign.scheduledAt,
+          campaign.quietStartMinute,
+          campaign.quietEndMinute,
+          campaign.timeZone,
+          campaign.ignoreQuietHours,
         ],
       );
       // A new campaign has no rows to collide with (intake already collapsed repeats): COPY straight into the table.
@@ -160,12 +169,13 @@ export class RecipientsRepository {
     if (recipients.length === 0) return 0;
     await client.query(
       `CREATE TEMP TABLE recipient_intake (id uuid, campaign_id uuid, address text, name text, status "RecipientStatus",
-         parameters jsonb, custom_fields jsonb, finished_at timestamptz, created_at timestamptz, updated_at timestamptz)
+         parameters jsonb, custom_fields jsonb, time_zone text, finished_at timestamptz, created_at timestamptz,
+         updated_at timestamptz)
        ON COMMIT DROP`,
     );
     await this.copyInto(client, 'recipient_intake', campaignId, recipients);
     const { rowCount } = await client.query(
-      `INSERT INTO campaign_recipient (id, campaign_id, address, name, status, parameters, custom_fields, finished_at, created_at, updated_at)
+      `INSERT INTO campaign_recipient (id, campaign_id, address, name, status, parameters, custom_fields, time_zone, finished_at, created_at, updated_at)
        SELECT * FROM recipient_intake
        ON CONFLICT (campaign_id, address) DO NOTHING`,
     );
@@ -181,7 +191,7 @@ export class RecipientsRepository {
     if (recipients.length === 0) return;
     const copy = client.query(
       copyFrom(
-        `COPY ${table} (id, campaign_id, address, name, status, parameters, custom_fields, finished_at, created_at, updated_at)
+        `COPY ${table} (id, campaign_id, address, name, status, parameters, custom_fields, time_zone, finished_at, created_at, updated_at)
          FROM STDIN WITH (FORMAT csv)`,
       ),
     );
@@ -225,7 +235,7 @@ export async function* csvLines(campaignId: string, recipients: RecipientToInser
     const finished = r.status === 'PENDING' ? '' : now;
     batch += `${r.id},${campaignId},${csv(r.address)},${csv(r.name)},${r.status},${csv(r.parameters && JSON.stringify(r.parameters))},${csv(
       r.customFields && JSON.stringify(r.customFields),
-    )},${finished},${now},${now}\n`;
+    )},${csv(r.timeZone)},${finished},${now},${now}\n`;
     if (++rows % ROWS_PER_YIELD === 0) {
       yield batch;
       batch = '';

@@ -8,6 +8,7 @@ export class DispatchMetrics {
   readonly outcomes: Counter<'account' | 'outcome'>;
   readonly failures: Counter<'account' | 'reason'>;
   readonly rateLimited: Counter<'account'>;
+  readonly deferred: Counter<'account'>;
   readonly queueWait: Histogram<'account'>;
   readonly sendLatency: Histogram<'account'>;
   readonly queueJobs: Gauge<'queue' | 'state'>;
@@ -29,6 +30,11 @@ export class DispatchMetrics {
     this.rateLimited = metrics.counter({
       name: 'threadline_dispatch_rate_limited_total',
       help: '429 answers from CXone',
+      labelNames: ['account'],
+    });
+    this.deferred = metrics.counter({
+      name: 'threadline_dispatch_deferred_total',
+      help: "Sends deferred because it was quiet hours in the recipient's time zone (each waits for its window)",
       labelNames: ['account'],
     });
     this.queueWait = metrics.histogram({

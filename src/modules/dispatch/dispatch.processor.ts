@@ -46,6 +46,7 @@ export class DispatchProcessor {
         await job.moveToDelayed(Date.now() + result.delayMs, token);
         throw new DelayedError();
       case 'later':
+      case 'deferred':
         await job.moveToDelayed(Date.now() + result.delayMs, token);
         throw new DelayedError();
       case 'rate_limited':

@@ -10,7 +10,9 @@ import {
 
 /** Everything a worker needs to send one recipient, read in the statement that claims the row. */
 export type SendContext = Pick<CampaignRecipient, 'generation' | 'address' | 'name' | 'attempts' | 'rateLimitedCount'> &
-  Pick<Campaign, 'channelId'> & {
+  Pick<Campaign, 'channelId' | 'quietStartMinute' | 'quietEndMinute' | 'ignoreQuietHours'> & {
+    /** The recipient's zone, else the campaign's, else UTC. */
+    timeZone: string;
     recipientId: CampaignRecipient['id'];
     campaignId: CampaignRecipient['campaignId'];
     parameters: Record<string, string> | null;
@@ -31,10 +33,10 @@ export interface SentIds {
 }
 
 /** A recipient of a running campaign that is queued or in flight, with its campaign's channel. */
-export type InFlightRow = Pick<CampaignRecipient, 'id' | 'generation' | 'status' | 'attempts'> &
+export type InFlightRow = Pick<CampaignRecipient, 'id' | 'generation' | 'status' | 'attempts' | 'notBefore'> &
   Pick<Campaign, 'channelId'>;
 
-export type QueuedRow = Pick<CampaignRecipient, 'id' | 'generation' | 'attempts'>;
+export type QueuedRow = Pick<CampaignRecipient, 'id' | 'generation' | 'attempts' | 'notBefore'>;
 
 export type FinalStatus = Extract<
   RecipientStatus,
@@ -70,13 +72,13 @@ export class DispatchRepository {
          WHERE r2.campaign_id = $1 AND r2.status = ANY($3::"RecipientStatus"[]) AND c.status = 'RUNNING'
          ORDER BY r2.seq LIMIT $2 FOR UPDATE OF r2 SKIP LOCKED) picked
        WHERE r.id = picked.id
-       RETURNING r.id, r.generation, r.attempts, r.seq`,
+       RETURNING r.id, r.generation, r.attempts, r.not_before AS "notBefore", r.seq`,
       [campaignId, limit, among(recipientAllowedFrom('QUEUED'), 'PENDING')],
     );
     // UPDATE … RETURNING does not keep the subquery's order.
     return (rows as Array<QueuedRow & { seq: string }>)
       .sort((a, b) => Number(a.seq) - Number(b.seq))
-      .map(({ id, generation, attempts }) => ({ id, generation, attempts }));
+      .map(({ id, generation, attempts, notBefore }) => ({ id, generation, attempts, notBefore }));
   }
 
   /**
@@ -90,7 +92,9 @@ export class DispatchRepository {
        WHERE r.id = $1 AND r.generation = $2 AND r.status = ANY($3::"RecipientStatus"[]) AND c.id = r.campaign_id AND c.status = 'RUNNING'
        RETURNING r.id AS "recipientId", r.generation, r.campaign_id AS "campaignId", c.channel_id AS "channelId", r.address, r.name,
          r.parameters, r.custom_fields AS "customFields", r.attempts, r.rate_limited_count AS "rateLimitedCount",
-         c.content, c.custom_fields AS "campaignCustomFields"`,
+         c.content, c.custom_fields AS "campaignCustomFields", c.quiet_start_minute AS "quietStartMinute",
+         c.quiet_end_minute AS "quietEndMinute", c.ignore_quiet_hours AS "ignoreQuietHours",
+         coalesce(r.time_zone, c.time_zone, 'UTC') AS "timeZone"`,
       [recipientId, generation, recipientAllowedFrom('SENDING')],
     );
     return rows[0] ?? null;
@@ -175,6 +179,31 @@ export class DispatchRepository {
       [ref.recipientId, ref.generation, among(recipientAllowedFrom('QUEUED'), 'SENDING')],
     );
     return (rowCount ?? 0) > 0;
+  }
+
+  /**
+   * A claimed row in its quiet hours: QUEUED again, not to be sent before `until` (kept here, so the sweeper re-adds a
+   * lost job with the same delay, and stall detection and progress know it waits), with no attempt counted.
+   */
+  async defer(ref: RecipientRef, until: Date): Promise<boolean> {
+    const { rowCount } = await this.prisma.pool.query(
+      `UPDATE campaign_recipient SET status = 'QUEUED', not_before = $3, updated_at = now()
+       WHERE id = $1 AND generation = $2 AND status = ANY($4::"RecipientStatus"[])`,
+      [ref.recipientId, ref.generation, until, among(recipientAllowedFrom('QUEUED'), 'SENDING')],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Open recipients waiting for their quiet hours to end, per campaign (campaigns with none are absent). */
+  async deferredCounts(campaignIds: string[]): Promise<Map<string, number>> {
+    if (campaignIds.length === 0) return new Map();
+    const { rows } = await this.prisma.pool.query<{ campaignId: string; count: number }>(
+      `SELECT campaign_id AS "campaignId", count(*)::int AS count FROM campaign_recipient
+       WHERE campaign_id = ANY($1::uuid[]) AND status = ANY($2::"RecipientStatus"[]) AND not_before > now()
+       GROUP BY campaign_id`,
+      [campaignIds, OPEN_RECIPIENT_STATUSES],
+    );
+    return new Map(rows.map((r) => [r.campaignId, r.count]));
   }
 
   /** Counts a 429 against the recipient and returns its new total. */
@@ -270,7 +299,7 @@ export class DispatchRepository {
    */
   async staleInFlight(olderThanMs: number, limit: number, after?: string): Promise<InFlightRow[]> {
     const { rows } = await this.prisma.pool.query<InFlightRow>(
-      `SELECT r.id, r.generation, r.status, r.attempts, c.channel_id AS "channelId"
+      `SELECT r.id, r.generation, r.status, r.attempts, r.not_before AS "notBefore", c.channel_id AS "channelId"
        FROM campaign_recipient r JOIN campaign c ON c.id = r.campaign_id
        WHERE r.status IN ('QUEUED', 'SENDING') AND r.updated_at <= now() - make_interval(secs => $1) AND c.status = 'RUNNING'
          AND ($3::uuid IS NULL OR r.id > $3::uuid)
@@ -327,15 +356,22 @@ export class DispatchRepository {
   }
 
   /**
-   * Running campaigns with recipients left to send that have not made progress (no recipient finished) since
-   * `before`: their dispatch may be stalled.
+   * Running campaigns with recipients due to send that have not made progress (no recipient finished) since
+   * `before`: their dispatch may be stalled. Recipients waiting for their quiet hours to end are not due, and one
+   * whose window opened counts from when it opened (a campaign deferred overnight is not stalled the morning after).
    */
   async stalledCampaigns(before: Date): Promise<StalledCampaign[]> {
     const { rows } = await this.prisma.pool.query<StalledCampaign>(
-      `SELECT c.id, c.channel_id AS "channelId", coalesce(c.last_progress_at, c.started_at, c.created_at) AS "lastProgressAt"
+      `SELECT c.id, c.channel_id AS "channelId",
+         greatest(coalesce(c.last_progress_at, c.started_at, c.created_at), w.opened) AS "lastProgressAt"
        FROM campaign c
+       CROSS JOIN LATERAL (
+         SELECT max(r.not_before) AS opened FROM campaign_recipient r
+         WHERE r.campaign_id = c.id AND r.status = ANY($2::"RecipientStatus"[]) AND r.not_before <= now()) w
        WHERE c.status = 'RUNNING' AND coalesce(c.last_progress_at, c.started_at, c.created_at) < $1
-         AND EXISTS (SELECT 1 FROM campaign_recipient r WHERE r.campaign_id = c.id AND r.status = ANY($2::"RecipientStatus"[]))`,
+         AND (w.opened IS NULL OR w.opened < $1)
+         AND EXISTS (SELECT 1 FROM campaign_recipient r WHERE r.campaign_id = c.id AND r.status = ANY($2::"RecipientStatus"[])
+           AND (r.not_before IS NULL OR r.not_before <= now()))`,
       [before, OPEN_RECIPIENT_STATUSES],
     );
     return rows;

@@ -26,6 +26,8 @@ export interface SendJobRef {
   accountId: string;
   /** Send attempts the recipient already had (a re-queued retry keeps its place ahead of first tries). */
   attempts: number;
+  /** Deferred by quiet hours: the job waits (delayed) until then. */
+  notBefore: Date | null;
 }
 
 /**
@@ -119,9 +121,13 @@ export class DispatchService {
   }
 
   private sendJobOptions(row: Omit<SendJobRef, 'accountId'>): JobsOptions {
+    const wait = row.notBefore ? row.notBefore.getTime() - Date.now() : 0;
     return {
       jobId: sendJobId(row.id, row.generation),
       priority: row.attempts > 0 ? SEND_PRIORITY.retry : SEND_PRIORITY.first,
+      // A recipient deferred by quiet hours (before a pause, or before Redis lost its job) waits for its window again;
+      // the sender checks the quiet hours anyway, so a due time that is wrong by now costs one more deferral at most.
+      ...(wait > 0 ? { delay: wait } : {}),
       // CXone's own failures are retried by the sender (RetryPolicy); these attempts cover our own dependencies
       // failing mid-job (PostgreSQL, Redis), which cost the recipient nothing.
       attempts: this.config.dispatch.maxAttempts,

@@ -26,6 +26,8 @@ export interface CampaignProgress {
   /** Sends per second over the last 10 s; null when it cannot be read right now (Redis unavailable). */
   sendRatePerSecond: number | null;
   etaSeconds: number | null;
+  /** Of the remaining, those waiting for their quiet hours to end. */
+  deferred: number;
 }
 
 /**
@@ -82,9 +84,15 @@ export class ProgressService {
     return { total: Object.values(counts).reduce((a, b) => a + b, 0), ...counts };
   }
 
-  static progress(counts: RecipientCounts, sendRatePerSecond: number | null): CampaignProgress {
+  /** Recipients waiting for their quiet hours to end, per campaign (absent: none). */
+  deferredCounts(campaignIds: string[]): Promise<Map<string, number>> {
+    return this.repository.deferredCounts(campaignIds);
+  }
+
+  static progress(counts: RecipientCounts, sendRatePerSecond: number | null, deferred = 0): CampaignProgress {
     const remaining = counts.pending + counts.queued + counts.sending;
     return {
+      deferred,
       done: counts.total - remaining,
       remaining,
       sendRatePerSecond,

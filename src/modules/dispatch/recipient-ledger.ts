@@ -141,6 +141,11 @@ export class RecipientLedger {
     await this.repository.unclaim(ctx);
   }
 
+  /** In its quiet hours: QUEUED again until `until`, no attempt counted. */
+  async deferred(ctx: Claimed, target: SendTarget, until: Date): Promise<void> {
+    if (await this.repository.defer(ctx, until)) this.metrics.deferred.inc({ account: target.account.id });
+  }
+
   /** A 429: counted against the recipient (no attempt spent); returns its total. */
   async rateLimited(ctx: Claimed, target: SendTarget, message: string): Promise<number> {
     this.metrics.rateLimited.inc({ account: target.account.id });

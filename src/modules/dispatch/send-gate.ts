@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { ChannelKind } from '@/infra/prisma/generated/client';
 import { Clock } from '@/infra/time/clock';
 import type { ProactiveContent } from '@/integrations/cxone/content';
+import { QuietHours, quietHoursEnd } from '@/modules/campaigns/quiet-hours';
 import { ContactsService, WHATSAPP_WINDOW_MS } from '@/modules/contacts/contacts.service';
 import { CampaignStatusCache } from './campaign-status-cache';
 
 /** Whether a send may start now, and if not, why. */
-export type GateVerdict = 'send' | 'paused' | 'cancelled' | 'opted_out' | 'outside_window';
+export type GateVerdict = 'send' | 'paused' | 'cancelled' | 'opted_out' | 'quiet_hours' | 'outside_window';
 
 export interface GateQuestion {
   campaignId: string;
@@ -14,12 +15,24 @@ export interface GateQuestion {
   channelKind: ChannelKind;
   address: string;
   contentType: ProactiveContent['type'];
+  /** The campaign's quiet hours as they apply (null: none, or an urgent campaign that ignores them). */
+  quietHours: QuietHours | null;
+  /** The recipient's IANA zone. */
+  timeZone: string;
+}
+
+/** How long a recipient in its quiet hours waits. */
+export interface QuietWait {
+  until: Date;
+  delayMs: number;
 }
 
 /**
  * The last check before a message leaves, run just ahead of every actual start (the rate-slot wait can be long, and a
  * 429 can void a slot and make the send wait again): a campaign paused or cancelled meanwhile sends nothing more,
- * nobody who opted out meanwhile is messaged, and WhatsApp free text never goes out of the 24-hour window.
+ * nobody who opted out meanwhile is messaged, nobody is messaged in their local quiet hours (read against the clock
+ * now, so a long campaign that runs into the evening defers the rest), and WhatsApp free text never goes out of the
+ * 24-hour window (checked after quiet hours: a customer may write in overnight and reopen it).
  */
 @Injectable()
 export class SendGate {
@@ -37,10 +50,19 @@ export class SendGate {
     if (campaignStatus === 'PAUSED') return 'paused';
     if (campaignStatus !== 'RUNNING') return 'cancelled';
     if (customer.optedOut) return 'opted_out';
+    if (this.quietWait(q)) return 'quiet_hours';
     if (q.channelKind === 'WHATSAPP' && q.contentType === 'TEXT') {
       const last = customer.lastInboundAt?.getTime();
       if (last === undefined || this.clock.now() - last >= WHATSAPP_WINDOW_MS) return 'outside_window';
     }
     return 'send';
+  }
+
+  /** Null when the recipient is outside its quiet hours now; else until when it waits. */
+  quietWait(q: Pick<GateQuestion, 'quietHours' | 'timeZone'>): QuietWait | null {
+    if (!q.quietHours) return null;
+    const now = this.clock.now();
+    const end = quietHoursEnd(q.quietHours, q.timeZone, now);
+    return end === null ? null : { until: new Date(end), delayMs: end - now };
   }
 }

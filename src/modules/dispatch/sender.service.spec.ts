@@ -14,6 +14,7 @@ import { RetryPolicy } from './retry-policy';
 import { SendGate } from './send-gate';
 import { SenderService, SendResult } from './sender.service';
 import {
+  FakeCampaign,
   FakeClock,
   FakeContacts,
   FakeProgress,
@@ -221,6 +222,87 @@ describe('SenderService', () => {
     expect(await send()).toEqual({ kind: 'done', outcome: 'skipped_opted_out' });
     expect(limiter.checks).toBe(2);
     expect(cxone.calls).toEqual([]);
+  });
+
+  describe('quiet hours (21:00-08:00 in the recipient’s zone; the clock at 12:00 UTC)', () => {
+    const quiet = (extra: Partial<FakeCampaign> = {}): void => {
+      Object.assign(repository.campaigns.get('camp-1')!, {
+        quietStartMinute: 21 * 60,
+        quietEndMinute: 8 * 60,
+        ...extra,
+      });
+    };
+    const zoned = (timeZone: string | null): void => {
+      repository.recipients.get('r-1')!.timeZone = timeZone;
+    };
+    const deferral = () => {
+      const r = repository.recipients.get('r-1')!;
+      return { status: r.status, attempts: r.attempts, notBefore: r.notBefore?.toISOString() ?? null };
+    };
+
+    it('defers a recipient whose local time is quiet until its window opens, sending nothing and counting no attempt', async () => {
+      quiet();
+      zoned('Asia/Tokyo'); // 21:00 in Tokyo: quiet until 08:00 there, 23:00 UTC
+      expect(await send()).toEqual({ kind: 'deferred', delayMs: 11 * 3600_000 });
+      expect(deferral()).toEqual({ status: 'QUEUED', attempts: 0, notBefore: '2026-12-01T23:00:00.000Z' });
+      expect(cxone.calls).toEqual([]);
+      expect(limiter.checks).toBe(0); // deferred before taking a rate slot
+
+      // the job's next run, when the window opens: sent
+      clock.nowMs = Date.parse('2026-12-01T23:00:00.000Z');
+      expect(await send()).toEqual({ kind: 'done', outcome: 'sent' });
+      expect(row().status).toBe('SENT');
+    });
+
+    it('sends at once to a recipient whose local time is outside the quiet hours', async () => {
+      quiet();
+      zoned('Europe/London'); // 12:00 there
+      expect(await send()).toEqual({ kind: 'done', outcome: 'sent' });
+      expect(cxone.callsOf('sendOutbound')).toHaveLength(1);
+    });
+
+    it("reads a recipient without a zone in the campaign's zone, else in UTC", async () => {
+      quiet({ timeZone: 'America/New_York' }); // 07:00 there: quiet until 08:00 EST, 13:00 UTC
+      zoned(null);
+      expect(await send()).toEqual({ kind: 'deferred', delayMs: 3600_000 });
+      expect(deferral().notBefore).toBe('2026-12-01T13:00:00.000Z');
+
+      quiet({ timeZone: null, quietStartMinute: 11 * 60, quietEndMinute: 12 * 60 + 30 }); // 12:00 UTC: quiet
+      expect(await send()).toEqual({ kind: 'deferred', delayMs: 30 * 60_000 });
+      expect(deferral().notBefore).toBe('2026-12-01T12:30:00.000Z');
+      expect(cxone.calls).toEqual([]);
+    });
+
+    it('sends through quiet hours for an urgent campaign that ignores them', async () => {
+      quiet({ ignoreQuietHours: true });
+      zoned('Asia/Tokyo');
+      expect(await send()).toEqual({ kind: 'done', outcome: 'sent' });
+      expect(row().status).toBe('SENT');
+    });
+
+    it('checks again just before the start: quiet hours that begin while the send waits for its slot defer it', async () => {
+      quiet();
+      zoned('Asia/Tokyo');
+      clock.nowMs = Date.parse('2026-12-01T11:59:59.990Z'); // 20:59:59.99 in Tokyo
+      limiter.slots.push({ meanwhile: () => (clock.nowMs = Date.parse('2026-12-01T12:00:00.000Z')) });
+      expect(await send()).toEqual({ kind: 'deferred', delayMs: 11 * 3600_000 });
+      expect(limiter.checks).toBe(1);
+      expect(deferral()).toEqual({ status: 'QUEUED', attempts: 0, notBefore: '2026-12-01T23:00:00.000Z' });
+      expect(cxone.calls).toEqual([]);
+    });
+
+    it('skips a customer who opted out rather than deferring them', async () => {
+      quiet();
+      zoned('Asia/Tokyo');
+      clock.nowMs = Date.parse('2026-12-01T11:00:00.000Z'); // 20:00 in Tokyo: not quiet yet
+      limiter.slots.push({
+        meanwhile: () => {
+          clock.nowMs = Date.parse('2026-12-01T12:00:00.000Z');
+          contacts.set('ch-1', '+12025550143', { optedOut: true });
+        },
+      });
+      expect(await send()).toEqual({ kind: 'done', outcome: 'skipped_opted_out' });
+    });
   });
 
   it('never sends WhatsApp free text outside the 24-hour window, and sends it inside', async () => {

@@ -7,11 +7,18 @@ import { messageExternalId, threadExternalId } from './external-ids';
 import { Claimed, JobTiming, RecipientLedger } from './recipient-ledger';
 import { contentFor, customFieldsFor } from './recipient-content';
 import { RetryPolicy } from './retry-policy';
-import { GateVerdict, SendGate } from './send-gate';
+import { QuietHours } from '@/modules/campaigns/quiet-hours';
+import { GateQuestion, GateVerdict, QuietWait, SendGate } from './send-gate';
 import { SendTarget, SendTargets } from './send-targets';
 
 /** How one recipient ended up (for logs and job results). */
 export type SendOutcome = 'sent' | 'obsolete' | 'paused' | 'cancelled' | 'skipped_opted_out' | 'skipped_window';
+
+/** The campaign's quiet hours as they apply to a send: none when not set, or when the campaign ignores them. */
+function quietHoursOf(ctx: Claimed): QuietHours | null {
+  if (ctx.ignoreQuietHours || ctx.quietStartMinute === null || ctx.quietEndMinute === null) return null;
+  return { startMinute: ctx.quietStartMinute, endMinute: ctx.quietEndMinute };
+}
 
 /** What the job should do next; the processor turns it into BullMQ's terms. */
 export type SendResult =
@@ -21,6 +28,8 @@ export type SendResult =
   | { kind: 'retry'; delayMs: number; error: string }
   /** No rate slot soon (the account is saturated or paused): run again after `delayMs`, free of charge. */
   | { kind: 'later'; delayMs: number }
+  /** In the recipient's quiet hours: run again when they end, `delayMs` from now, free of charge. */
+  | { kind: 'deferred'; delayMs: number }
   /** 429: back to the queue while the account pauses; no attempt spent. */
   | { kind: 'rate_limited' }
   /** Failed for good (recorded as FAILED with the reason). */
@@ -33,8 +42,10 @@ export interface SendJob {
 
 /**
  * Sends one recipient, in named steps: claim the row → acquire a slot of the account's shared rate limit, running the
- * gate (campaign still running, customer not opted out, WhatsApp window) just before every start → call DFO outbound
- * with the recipient's stable thread and message ids and the routing custom fields → record the outcome.
+ * gate (campaign still running, customer not opted out, not in their quiet hours, WhatsApp window) just before every
+ * start → call DFO outbound with the recipient's stable thread and message ids and the routing custom fields → record
+ * the outcome. A recipient in its local quiet hours waits (QUEUED, its due time stored) for them to end; that is also
+ * checked before waiting for a slot, so a night's worth of deferred recipients never holds the account's rate.
  *
  * Failures (RetryPolicy): 429 pauses the whole account (every process) for Retry-After plus jitter and puts the job
  * back without spending an attempt, up to DISPATCH_MAX_RATE_LIMITED times; 5xx, timeouts and lost answers wait for a
@@ -58,10 +69,21 @@ export class SenderService {
     const target = await this.targets.of(ctx.channelId);
     this.ledger.observeQueueWait(target, timing);
     const content = contentFor(ctx.content, ctx.parameters);
+    const question: GateQuestion = {
+      campaignId: ctx.campaignId,
+      channelId: ctx.channelId,
+      channelKind: target.channel.kind,
+      address: ctx.address,
+      contentType: content.type,
+      quietHours: quietHoursOf(ctx),
+      timeZone: ctx.timeZone,
+    };
+    const quiet = this.gate.quietWait(question);
+    if (quiet) return this.defer(ctx, target, quiet);
     const stopTimer = this.ledger.startTimer(target);
     try {
-      const verdict = await this.acquireSlot(ctx, target, content);
-      if (verdict !== 'send') return await this.notSent(ctx, target, verdict);
+      const verdict = await this.acquireSlot(target, question);
+      if (verdict !== 'send') return await this.notSent(ctx, target, verdict, question);
       let sent: SentMessage;
       try {
         sent = await this.callCxone(ctx, target, content);
@@ -84,19 +106,19 @@ export class SenderService {
   }
 
   /** Waits for the account's rate slot; the gate runs just before each start, and its last answer is returned. */
-  private async acquireSlot(ctx: Claimed, target: SendTarget, content: ProactiveContent): Promise<GateVerdict> {
+  private async acquireSlot(target: SendTarget, question: GateQuestion): Promise<GateVerdict> {
     let verdict: GateVerdict = 'send';
     await this.limiter.acquire(target.account, async () => {
-      verdict = await this.gate.check({
-        campaignId: ctx.campaignId,
-        channelId: ctx.channelId,
-        channelKind: target.channel.kind,
-        address: ctx.address,
-        contentType: content.type,
-      });
+      verdict = await this.gate.check(question);
       return verdict === 'send';
     });
     return verdict;
+  }
+
+  /** In its quiet hours: the row waits for them to end (its job delayed as long), no attempt counted. */
+  private async defer(ctx: Claimed, target: SendTarget, wait: QuietWait): Promise<SendResult> {
+    await this.ledger.deferred(ctx, target, wait.until);
+    return { kind: 'deferred', delayMs: wait.delayMs };
   }
 
   private callCxone(ctx: Claimed, target: SendTarget, content: ProactiveContent): Promise<SentMessage> {
@@ -110,8 +132,16 @@ export class SenderService {
     });
   }
 
-  private async notSent(ctx: Claimed, target: SendTarget, verdict: Exclude<GateVerdict, 'send'>): Promise<SendResult> {
+  private async notSent(
+    ctx: Claimed,
+    target: SendTarget,
+    verdict: Exclude<GateVerdict, 'send'>,
+    question: GateQuestion,
+  ): Promise<SendResult> {
     switch (verdict) {
+      case 'quiet_hours':
+        // (its quiet hours ended in the instant since the gate's answer: run again at once)
+        return this.defer(ctx, target, this.gate.quietWait(question) ?? { until: new Date(), delayMs: 0 });
       case 'paused':
       case 'cancelled':
         await this.ledger.stopped(ctx, verdict);

@@ -137,6 +137,7 @@ export class SweeperService {
       generation: r.generation,
       accountId: accountOf.get(r.channelId)!,
       attempts: r.attempts,
+      notBefore: r.notBefore,
     }));
   }
 

@@ -50,6 +50,11 @@ export class ProactiveMessagesService {
         content: toProactiveContent(dto.content),
         customFields: dto.customFields ? toStringRecord(dto.customFields) : {},
         scheduledAt: null,
+        // A single message goes out at once: no quiet hours (a campaign is the way to respect them).
+        quietStartMinute: null,
+        quietEndMinute: null,
+        timeZone: null,
+        ignoreQuietHours: false,
       },
       rows,
       [],

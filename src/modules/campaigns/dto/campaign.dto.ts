@@ -11,15 +11,20 @@ import {
   IsInt,
   IsObject,
   IsString,
+  IsTimeZone,
   IsUUID,
   Length,
+  Matches,
   Max,
   Min,
+  registerDecorator,
   ValidateNested,
+  ValidationArguments,
 } from 'class-validator';
 import { IsOmittable } from '@/infra/http/validation';
 import { ContentDto } from './content.dto';
 import { IsCustomFields } from './validators';
+import { HH_MM_PATTERN } from '../quiet-hours';
 
 export const MAX_INLINE_RECIPIENTS = 100_000;
 export const CAMPAIGN_STATUSES = ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED', 'COMPLETED', 'CANCELLED'] as const;
@@ -54,6 +59,47 @@ export class RecipientInput {
     description: 'Contact custom fields, merged over the campaign ones',
   })
   customFields?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    example: 'America/Chicago',
+    description:
+      'IANA time zone its quiet hours are read in (CSV column timeZone, time_zone or tz). Else from the phone ' +
+      "number (libphonenumber's mapping: where a number spans several zones, the campaign's zone if it is one of " +
+      'them, else the first listed), else the campaign timeZone, else UTC. An unknown zone rejects the row.',
+  })
+  timeZone?: string;
+}
+
+/** `end` must differ from the property named `other` (a span that starts where it ends is empty or the whole day). */
+function DiffersFrom(other: string): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'differsFrom',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) =>
+          value !== (args.object as Record<string, unknown>)[other],
+        defaultMessage: (args) => `${args?.property ?? 'value'} must differ from ${other}`,
+      },
+    });
+  };
+}
+
+export class QuietHoursDto {
+  @ApiProperty({ example: '21:00', description: 'Local time (HH:MM, 24-hour) quiet hours start' })
+  @IsString()
+  @Matches(HH_MM_PATTERN, { message: 'start must be a time of day as HH:MM (00:00-23:59)' })
+  start!: string;
+
+  @ApiProperty({
+    example: '08:00',
+    description: 'Local time (HH:MM) they end, when sending resumes; before start: the span wraps past midnight',
+  })
+  @IsString()
+  @Matches(HH_MM_PATTERN, { message: 'end must be a time of day as HH:MM (00:00-23:59)' })
+  @DiffersFrom('start')
+  end!: string;
 }
 
 export class CreateCampaignDto {
@@ -90,6 +136,35 @@ export class CreateCampaignDto {
   @IsOmittable()
   @IsBoolean()
   start?: boolean;
+
+  @ApiPropertyOptional({
+    type: QuietHoursDto,
+    description:
+      'No message reaches a recipient between start and end of its own local time: recipients in quiet hours wait ' +
+      '(deferred, never dropped) until their window opens. Checked just before each send.',
+  })
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => QuietHoursDto)
+  quietHours?: QuietHoursDto;
+
+  @ApiPropertyOptional({
+    example: 'Europe/London',
+    description: 'IANA time zone for recipients whose own zone is neither given nor known from their number',
+  })
+  @IsOmittable()
+  @IsString()
+  @IsTimeZone({ message: 'timeZone must be an IANA time zone (e.g. America/New_York)' })
+  timeZone?: string;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Urgent (e.g. fraud alerts): send through quiet hours, which are kept but not applied',
+  })
+  @IsOmittable()
+  @IsBoolean()
+  ignoreQuietHours?: boolean;
 
   @ApiPropertyOptional({ type: [RecipientInput], description: `Up to ${MAX_INLINE_RECIPIENTS}; or upload CSV later` })
   @IsOmittable()
@@ -132,6 +207,13 @@ export class CampaignProgress {
   sendRatePerSecond!: number | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Seconds until done at the current rate' }) etaSeconds!:
     number | null;
+  @ApiProperty({ description: 'Of the recipients still to send, those waiting for their quiet hours to end' })
+  deferred!: number;
+}
+
+export class QuietHoursView {
+  @ApiProperty({ example: '21:00' }) start!: string;
+  @ApiProperty({ example: '08:00' }) end!: string;
 }
 
 export class CampaignResponse {
@@ -146,6 +228,11 @@ export class CampaignResponse {
   @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) completedAt!: string | null;
   @ApiProperty() createdAt!: string;
+  @ApiProperty({ type: QuietHoursView, nullable: true, description: "In each recipient's local time; null: none" })
+  quietHours!: QuietHoursView | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Zone for recipients of unknown zone (else UTC)' })
+  timeZone!: string | null;
+  @ApiProperty({ description: 'Urgent: quiet hours are not applied' }) ignoreQuietHours!: boolean;
   @ApiProperty({ type: RecipientCounts }) counts!: RecipientCounts;
   @ApiProperty({ type: CampaignProgress }) progress!: CampaignProgress;
   @ApiProperty({ type: CampaignOutcomesView, description: 'What customers did with what was sent' })
@@ -214,6 +301,18 @@ export class RecipientResponse {
   @ApiProperty({ nullable: true, type: String }) cxoneMessageId!: string | null;
   @ApiProperty({ description: 'Our thread id in CXone (thread.idOnExternalPlatform)' }) threadExternalId!: string;
   @ApiProperty({ nullable: true, type: String }) sentAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: "IANA zone its quiet hours are read in (null: the campaign's, else UTC)",
+  })
+  timeZone!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Deferred by quiet hours: not sent before this time (in the past once sent)',
+  })
+  notBefore!: string | null;
   @ApiProperty() updatedAt!: string;
 }
 

@@ -56,6 +56,8 @@ export interface FakeRecipient {
   sent: SentIds | null;
   parameters: Record<string, string> | null;
   customFields: Record<string, string> | null;
+  timeZone: string | null;
+  notBefore: Date | null;
 }
 
 export interface FakeCampaign {
@@ -64,6 +66,10 @@ export interface FakeCampaign {
   status: CampaignStatus;
   content: unknown;
   customFields: Record<string, string>;
+  quietStartMinute: number | null;
+  quietEndMinute: number | null;
+  timeZone: string | null;
+  ignoreQuietHours: boolean;
 }
 
 export class InMemoryDispatchRepository extends DispatchRepository {
@@ -79,6 +85,10 @@ export class InMemoryDispatchRepository extends DispatchRepository {
       status: 'RUNNING',
       content: { type: 'TEXT', text: 'Your flight BA123 is cancelled' },
       customFields: {},
+      quietStartMinute: null,
+      quietEndMinute: null,
+      timeZone: null,
+      ignoreQuietHours: false,
       ...campaign,
     };
     this.campaigns.set(full.id, full);
@@ -97,6 +107,8 @@ export class InMemoryDispatchRepository extends DispatchRepository {
       sent: null,
       parameters: null,
       customFields: null,
+      timeZone: null,
+      notBefore: null,
       ...recipient,
     };
     this.recipients.set(full.id, full);
@@ -122,6 +134,10 @@ export class InMemoryDispatchRepository extends DispatchRepository {
       rateLimitedCount: r.rateLimitedCount,
       content: c.content,
       campaignCustomFields: c.customFields,
+      quietStartMinute: c.quietStartMinute,
+      quietEndMinute: c.quietEndMinute,
+      ignoreQuietHours: c.ignoreQuietHours,
+      timeZone: r.timeZone ?? c.timeZone ?? 'UTC',
     });
   }
 
@@ -150,6 +166,12 @@ export class InMemoryDispatchRepository extends DispatchRepository {
     return this.move(ctx, 'QUEUED', (r) => {
       r.lastError = error;
       r.attempts = ctx.attempt;
+    });
+  }
+
+  override defer(ref: RecipientRef, until: Date): Promise<boolean> {
+    return this.move(ref, 'QUEUED', (r) => {
+      r.notBefore = until;
     });
   }
 
