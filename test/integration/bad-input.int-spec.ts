@@ -190,6 +190,30 @@ describe('bad input answers a 4xx in the one error shape', () => {
     }
   });
 
+  it("answers 400 naming each bad send-window field: quiet hours' times, a non-object, the zone, the opt-out", async () => {
+    const campaign = (extra: Record<string, unknown>) =>
+      admin.post('/api/v1/campaigns', {
+        name: 'n',
+        channelId: sms.id,
+        content: { type: 'TEXT', text: 'hi' },
+        ...extra,
+      });
+    expect(fieldsOf(expectClientError(await campaign({ quietHours: { start: '21:00' } })))).toEqual(['quietHours.end']);
+    expect(fieldsOf(expectClientError(await campaign({ quietHours: [] })))).toEqual(['quietHours']);
+    expect(fieldsOf(expectClientError(await campaign({ quietHours: { start: 2100, end: '8:00' } })))).toEqual([
+      'quietHours.start',
+      'quietHours.end',
+    ]);
+    expect(
+      fieldsOf(expectClientError(await campaign({ quietHours: { start: '21:00', end: '08:00', tz: 'UTC' } }))),
+    ).toEqual(['quietHours.tz']);
+    expect(fieldsOf(expectClientError(await campaign({ timeZone: 'UTC\u0000' })))).toEqual(['timeZone']);
+    expect(fieldsOf(expectClientError(await campaign({ timeZone: 5, ignoreQuietHours: 1 })))).toEqual([
+      'timeZone',
+      'ignoreQuietHours',
+    ]);
+  });
+
   describe('bodies that are not a JSON object', () => {
     it('answers a CSV or plain text sent to a JSON route with a 415', async () => {
       for (const type of ['text/csv', 'text/plain']) {

@@ -29,7 +29,20 @@ describe('the OpenAPI document (/docs/json)', () => {
       },
     });
     expect(Object.keys(doc.components.schemas.RecipientInput?.properties ?? {})).toEqual(
-      expect.arrayContaining(['to', 'name', 'parameters', 'customFields']),
+      expect.arrayContaining(['to', 'name', 'parameters', 'customFields', 'timeZone']),
     );
+  });
+
+  it('describes the send window: quiet hours, time zone and the urgent opt-out, asked and answered', () => {
+    const properties = (schema: string): string[] => Object.keys(doc.components.schemas[schema]?.properties ?? {});
+    expect(properties('CreateCampaignDto')).toEqual(
+      expect.arrayContaining(['quietHours', 'timeZone', 'ignoreQuietHours']),
+    );
+    expect(properties('QuietHoursDto')).toEqual(['start', 'end']);
+    expect(properties('CampaignResponse')).toEqual(
+      expect.arrayContaining(['quietHours', 'timeZone', 'ignoreQuietHours']),
+    );
+    expect(properties('CampaignProgress')).toContain('deferred');
+    expect(properties('RecipientResponse')).toEqual(expect.arrayContaining(['timeZone', 'notBefore']));
   });
 });
