@@ -3,6 +3,7 @@ import type { JobsOptions } from 'bullmq';
 import { AppConfig } from '@/config';
 import { dispatchQueueName, JobName } from '@/infra/queue/queue.constants';
 import { QueueService } from '@/infra/queue/queue.service';
+import { Clock } from '@/infra/time/clock';
 import { withDeadline } from '@/infra/time/deadline';
 import { ChannelsService } from '@/modules/channels/channels.service';
 import { DispatchRepository } from './dispatch.repository';
@@ -45,6 +46,7 @@ export class DispatchService {
     private readonly queues: QueueService,
     private readonly channels: ChannelsService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -121,7 +123,7 @@ export class DispatchService {
   }
 
   private sendJobOptions(row: Omit<SendJobRef, 'accountId'>): JobsOptions {
-    const wait = row.notBefore ? row.notBefore.getTime() - Date.now() : 0;
+    const wait = row.notBefore ? row.notBefore.getTime() - this.clock.now() : 0;
     return {
       jobId: sendJobId(row.id, row.generation),
       priority: row.attempts > 0 ? SEND_PRIORITY.retry : SEND_PRIORITY.first,
