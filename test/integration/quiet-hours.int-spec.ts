@@ -3,6 +3,7 @@ import { startTestApp, TestApp } from '@test/helpers/app';
 import { eventually } from '@test/helpers/eventually';
 import type { HttpClient } from '@test/helpers/http';
 import { startSimulator, TestSimulator } from '@test/helpers/simulator';
+import { PrismaService } from '@/infra/prisma/prisma.service';
 import { dispatchQueueName } from '@/infra/queue/queue.constants';
 import { QueueService } from '@/infra/queue/queue.service';
 import { Clock } from '@/infra/time/clock';
@@ -169,6 +170,71 @@ describe('quiet hours: deferred to the recipient’s window, in its own time zon
     expect(done).toMatchObject({ counts: { sent: 6, queued: 0 }, progress: { deferred: 0, remaining: 0 } });
     const sent = await outbound();
     for (const a of inside) expect([a, sent.get(a)! >= opensAt - CLOCKS_APART_MS]).toEqual([a, true]);
+  });
+
+  it('keeps deferred recipients waiting for their window across a pause and resume', async () => {
+    windowOpensSoon();
+    const [in1, in2] = indianPhones(2);
+    const created = await createCampaign(admin, {
+      channelId: sms.id,
+      quietHours,
+      start: true,
+      recipients: [{ to: in1 }, { to: in2 }],
+    });
+    await eventually(
+      () => campaign(created.id),
+      (c) => c.progress.deferred === 2,
+      { what: 'both deferred', timeoutMs: LEAD_MS - 2000 },
+    );
+    expect((await admin.post(`/api/v1/campaigns/${created.id}/pause`)).status).toBe(200);
+    const resumedAt = t.app.get(Clock).now();
+    expect((await admin.post(`/api/v1/campaigns/${created.id}/resume`)).status).toBe(200);
+
+    // queued again in a new generation, whose jobs wait for the window (not run at once only to be deferred again)
+    const queue = t.app.get(QueueService).dynamicQueue(dispatchQueueName(sms.accountId));
+    const resumed = await eventually(
+      async () => (await queue.getDelayed()).filter((job) => (job.data as { generation: number }).generation === 2),
+      (jobs) => jobs.length === 2,
+      { what: 'the resumed jobs delayed', timeoutMs: LEAD_MS - 3000 },
+    );
+    for (const job of resumed)
+      expect([job.id, job.opts.delay! > 0 && job.opts.delay! <= W - resumedAt]).toEqual([job.id, true]);
+    const done = await eventually(
+      () => campaign(created.id),
+      (c) => c.status === 'COMPLETED',
+      { what: 'sent when the window opened', timeoutMs: LEAD_MS + 20_000 },
+    );
+    expect(done.counts.sent).toBe(2);
+    const sent = await outbound();
+    for (const a of [in1, in2]) expect([a, sent.get(a)! >= opensAt - CLOCKS_APART_MS]).toEqual([a, true]);
+  });
+
+  it("counts a deferred recipient's stall time from when its window opened", async () => {
+    const draft = await createCampaign(admin, { channelId: sms.id, recipients: [{ to: phones(1)[0] }] });
+    const pool = t.app.get(PrismaService).pool;
+    await pool.query(
+      `UPDATE campaign SET status = 'RUNNING', started_at = now() - interval '3 hours',
+         last_progress_at = now() - interval '3 hours' WHERE id = $1`,
+      [draft.id],
+    );
+    const stalledWhen = async (notBefore: string): Promise<boolean> => {
+      await pool.query(
+        `UPDATE campaign_recipient SET status = 'QUEUED', not_before = now() + $2::interval WHERE campaign_id = $1`,
+        [draft.id, notBefore],
+      );
+      const stalled = await t.app.get(DispatchRepository).stalledCampaigns(new Date(Date.now() - 30 * 60_000));
+      return stalled.some((c) => c.id === draft.id);
+    };
+    try {
+      // one at a time (each sets the row): waiting, opened a minute ago, opened an hour ago
+      expect([await stalledWhen('1 hour'), await stalledWhen('-1 minute'), await stalledWhen('-1 hour')]).toEqual([
+        false,
+        false,
+        true,
+      ]);
+    } finally {
+      await admin.post(`/api/v1/campaigns/${draft.id}/cancel`);
+    }
   });
 
   it('sends an urgent campaign through quiet hours', async () => {
