@@ -6,6 +6,7 @@ import { ChannelInfo } from '@/modules/channels/channels.service';
 import { ContactsService } from '@/modules/contacts/contacts.service';
 import { TemplatesService } from '@/modules/templates/templates.service';
 import type { ContentDto, TemplateRefDto } from './dto/content.dto';
+import { toStringRecord } from './dto/validators';
 import { RecipientIntake, ROWS_PER_YIELD } from './recipient-intake';
 import type { RecipientToInsert } from './recipients.repository';
 
@@ -18,6 +19,12 @@ export interface PreflightResult {
   fallback: number;
 }
 
+/** A new campaign's content and recipients through every intake check. */
+export interface NewCampaignIntake {
+  intake: RecipientIntake;
+  preflight: PreflightResult;
+}
+
 /**
  * The checks every proactive send passes before it is stored, for campaigns and single messages alike: content that
  * suits the channel (a registered, approved template on WhatsApp), and the pre-flight of accepted recipients.
@@ -28,6 +35,26 @@ export class CampaignIntake {
     private readonly contacts: ContactsService,
     private readonly templates: TemplatesService,
   ) {}
+
+  /**
+   * A new campaign's checks, in order: its content (and fallback template) for the channel, each recipient row, and
+   * the pre-flight of the accepted ones. Nothing is stored.
+   */
+  async takeNew(
+    channel: ChannelInfo,
+    dto: { content: ContentDto; fallbackTemplate?: TemplateRefDto | null; recipients?: unknown[] },
+  ): Promise<NewCampaignIntake> {
+    const fallbackParameters = await this.checkFallback(channel, dto.content, dto.fallbackTemplate);
+    const requiredParameters = fallbackParameters ?? (await this.checkContent(channel, dto.content));
+    const intake = new RecipientIntake(
+      channel.kind,
+      requiredParameters,
+      toStringRecord((dto.fallbackTemplate ?? dto.content.template)?.parameters),
+    );
+    await intake.addAll(dto.recipients ?? []);
+    const preflight = await this.preflight(channel, dto.content.type, intake, !!dto.fallbackTemplate);
+    return { intake, preflight };
+  }
 
   /** Content must suit the channel; a template must be registered and approved. Returns its parameter names. */
   async checkContent(channel: ChannelInfo, content: ContentDto): Promise<string[] | null> {

@@ -69,18 +69,9 @@ export class CampaignsService {
 
   async create(dto: CreateCampaignDto): Promise<CampaignResponse> {
     const channel = await this.channels.requireActive(dto.channelId);
-    const fallbackParameters = await this.intake.checkFallback(channel, dto.content, dto.fallbackTemplate);
-    const requiredParameters = fallbackParameters ?? (await this.intake.checkContent(channel, dto.content));
+    const { intake, preflight } = await this.intake.takeNew(channel, dto);
     const scheduledAt = dto.scheduledAt ? new Date(dto.scheduledAt) : null;
     const status: CampaignStatus = scheduledAt ? 'SCHEDULED' : dto.start ? 'RUNNING' : 'DRAFT';
-
-    const intake = new RecipientIntake(
-      channel.kind,
-      requiredParameters,
-      toStringRecord((dto.fallbackTemplate ?? dto.content.template)?.parameters),
-    );
-    await intake.addAll(dto.recipients ?? []);
-    const preflight = await this.intake.preflight(channel, dto.content.type, intake, !!dto.fallbackTemplate);
 
     const id = randomUUID();
     const inserted = await this.recipientRows.createWithRecipients(

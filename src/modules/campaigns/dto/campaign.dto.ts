@@ -112,6 +112,16 @@ export class CreateCampaignDto {
   recipients?: unknown[];
 }
 
+export class CreateCampaignQuery {
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'true: store and send nothing, answer the pre-flight report (200)',
+  })
+  @IsOmittable()
+  @IsIn(['true', 'false'], { message: 'dryRun must be true or false' })
+  dryRun?: 'true' | 'false';
+}
+
 export class IntakeReport {
   @ApiProperty({ description: 'Rows received in this request' }) received!: number;
   @ApiProperty({ description: 'New recipients that will be sent to' }) accepted!: number;
