@@ -32,6 +32,7 @@ export interface Campaign {
     rejected: number;
     optedOut: number;
     outsideWindow: number;
+    fallbackTemplate: number;
   };
 }
 

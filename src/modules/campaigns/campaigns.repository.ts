@@ -19,14 +19,14 @@ export type CampaignRow = Pick<
   | 'quietEndMinute'
   | 'timeZone'
   | 'ignoreQuietHours'
-> & { content: unknown; customFields: Record<string, string> };
+> & { content: unknown; customFields: Record<string, string>; fallbackTemplate: unknown };
 
 export type NewCampaign = Omit<CampaignRow, 'startedAt' | 'completedAt' | 'createdAt'>;
 
 export const CAMPAIGN_COLUMNS = `id, kind, channel_id AS "channelId", name, status, content, custom_fields AS "customFields",
   scheduled_at AS "scheduledAt", started_at AS "startedAt", completed_at AS "completedAt", created_at AS "createdAt",
-  quiet_start_minute AS "quietStartMinute", quiet_end_minute AS "quietEndMinute", time_zone AS "timeZone",
-  ignore_quiet_hours AS "ignoreQuietHours"`;
+  fallback_template AS "fallbackTemplate", quiet_start_minute AS "quietStartMinute", quiet_end_minute AS "quietEndMinute",
+  time_zone AS "timeZone", ignore_quiet_hours AS "ignoreQuietHours"`;
 
 /**
  * Campaign rows, listings and the lifecycle (start, pause, resume, cancel, retry-failed), including the bulk moves of

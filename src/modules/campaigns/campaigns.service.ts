@@ -9,15 +9,15 @@ import { keysetPage } from '@/infra/http/pagination';
 import type { CampaignStatus, RecipientStatus } from '@/infra/prisma/generated/client';
 import { ChannelsService } from '@/modules/channels/channels.service';
 import { TemplatesService } from '@/modules/templates/templates.service';
-import type { ProactiveContent } from '@/integrations/cxone/content';
+import type { ProactiveContent, TemplateRef } from '@/integrations/cxone/content';
 import { DispatchService } from '@/modules/dispatch/dispatch.service';
 import { threadExternalId } from '@/modules/dispatch/external-ids';
 import { ProgressService } from '@/modules/dispatch/progress.service';
 import { canonicalTimeZone } from '@/infra/time/time-zones';
-import { CampaignIntake } from './campaign-intake';
+import { CampaignIntake, PreflightResult } from './campaign-intake';
 import { formatHhMm, parseHhMm } from './quiet-hours';
 import { CampaignRow, CampaignsRepository } from './campaigns.repository';
-import { toProactiveContent } from './dto/content.dto';
+import { toProactiveContent, toTemplateRef } from './dto/content.dto';
 import {
   CampaignPage,
   CampaignResponse,
@@ -71,19 +71,9 @@ export class CampaignsService {
 
   async create(dto: CreateCampaignDto): Promise<CampaignResponse> {
     const channel = await this.channels.requireActive(dto.channelId);
-    const requiredParameters = await this.intake.checkContent(channel, dto.content);
+    const { intake, preflight } = await this.intake.takeNew(channel, dto);
     const scheduledAt = dto.scheduledAt ? new Date(dto.scheduledAt) : null;
     const status: CampaignStatus = scheduledAt ? 'SCHEDULED' : dto.start ? 'RUNNING' : 'DRAFT';
-
-    const timeZone = dto.timeZone ? canonicalTimeZone(dto.timeZone) : null;
-    const intake = new RecipientIntake(
-      channel.kind,
-      requiredParameters,
-      toStringRecord(dto.content.template?.parameters),
-      timeZone,
-    );
-    await intake.addAll(dto.recipients ?? []);
-    const { rows, optedOut, outsideWindow } = await this.intake.preflight(channel, dto.content.type, intake);
 
     const id = randomUUID();
     const inserted = await this.recipientRows.createWithRecipients(
@@ -96,12 +86,13 @@ export class CampaignsService {
         content: toProactiveContent(dto.content),
         customFields: dto.customFields ? toStringRecord(dto.customFields) : {},
         scheduledAt,
+        fallbackTemplate: dto.fallbackTemplate ? toTemplateRef(dto.fallbackTemplate) : null,
         quietStartMinute: dto.quietHours ? parseHhMm(dto.quietHours.start) : null,
         quietEndMinute: dto.quietHours ? parseHhMm(dto.quietHours.end) : null,
-        timeZone,
+        timeZone: dto.timeZone ? canonicalTimeZone(dto.timeZone) : null,
         ignoreQuietHours: dto.ignoreQuietHours ?? false,
       },
-      rows,
+      preflight.rows,
       intake.rejected,
     );
     await this.afterStatusChange(id, status, scheduledAt);
@@ -116,7 +107,7 @@ export class CampaignsService {
       },
       'campaign created',
     );
-    return { ...(await this.get(id)), intake: report(intake, inserted, rows.length, optedOut, outsideWindow) };
+    return { ...(await this.get(id)), intake: report(intake, inserted, preflight) };
   }
 
   /** Adds recipients from a CSV stream or a JSON `{recipients: [...]}` body. */
@@ -126,14 +117,13 @@ export class CampaignsService {
       throw new CampaignStateError(id, 'add recipients to', campaign.status);
     const channel = await this.channels.info(campaign.channelId);
     const content = campaign.content as ProactiveContent;
-    const template =
-      content.type === 'TEMPLATE'
-        ? await this.templates.find(channel.id, content.template.name, content.template.language)
-        : null;
+    const fallback = campaign.fallbackTemplate as TemplateRef | null;
+    const ref = content.type === 'TEMPLATE' ? content.template : fallback;
+    const template = ref ? await this.templates.find(channel.id, ref.name, ref.language) : null;
     const intake = new RecipientIntake(
       channel.kind,
       template?.parameters ?? null,
-      content.type === 'TEMPLATE' ? toStringRecord(content.template.parameters) : {},
+      ref ? toStringRecord(ref.parameters) : {},
       campaign.timeZone,
     );
     if ('csv' in source) {
@@ -141,12 +131,17 @@ export class CampaignsService {
     } else {
       await intake.addAll(source.json);
     }
-    const { rows, optedOut, outsideWindow } = await this.intake.preflight(channel, content.type, intake);
-    const inserted = await this.recipientRows.appendRecipients(id, ACCEPTING_RECIPIENTS, rows, intake.rejected);
+    const preflight = await this.intake.preflight(channel, content.type, intake, !!fallback);
+    const inserted = await this.recipientRows.appendRecipients(
+      id,
+      ACCEPTING_RECIPIENTS,
+      preflight.rows,
+      intake.rejected,
+    );
     if (inserted === null) throw new CampaignStateError(id, 'add recipients to', (await this.campaign(id)).status);
     if (campaign.status === 'RUNNING') await this.dispatch.requestDispatch(id);
     this.logger.log({ campaignId: id, accepted: inserted, rejected: intake.rejected.length }, 'recipients added');
-    return { ...(await this.get(id)), intake: report(intake, inserted, rows.length, optedOut, outsideWindow) };
+    return { ...(await this.get(id)), intake: report(intake, inserted, preflight) };
   }
 
   async get(id: string): Promise<CampaignResponse> {
@@ -281,6 +276,7 @@ export class CampaignsService {
       status: campaign.status,
       content: campaign.content,
       customFields: campaign.customFields,
+      fallbackTemplate: campaign.fallbackTemplate ?? null,
       scheduledAt: campaign.scheduledAt?.toISOString() ?? null,
       startedAt: campaign.startedAt?.toISOString() ?? null,
       completedAt: campaign.completedAt?.toISOString() ?? null,
@@ -298,20 +294,16 @@ export class CampaignsService {
   }
 }
 
-function report(
-  intake: RecipientIntake,
-  inserted: number,
-  attempted: number,
-  optedOut: number,
-  outsideWindow: number,
-): IntakeReport {
+function report(intake: RecipientIntake, inserted: number, preflight: PreflightResult): IntakeReport {
+  const { rows, optedOut, outsideWindow, fallback } = preflight;
   return {
     received: intake.received,
     accepted: inserted - Math.min(inserted, optedOut + outsideWindow),
-    duplicates: intake.duplicates + (attempted - inserted),
+    duplicates: intake.duplicates + (rows.length - inserted),
     rejected: intake.rejected.length,
     optedOut,
     outsideWindow,
+    fallbackTemplate: fallback,
   };
 }
 

@@ -59,10 +59,10 @@ export class RecipientsRepository {
   ): Promise<number> {
     return this.transaction(async (client) => {
       await client.query(
-        `INSERT INTO campaign (id, kind, channel_id, name, status, content, custom_fields, scheduled_at, started_at,
-           quiet_start_minute, quiet_end_minute, time_zone, ignore_quiet_hours, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5::"CampaignStatus", $6, $7, $8, CASE WHEN $5::text = 'RUNNING' THEN now() END,
-           $9, $10, $11, $12, now(), now())`,
+        `INSERT INTO campaign (id, kind, channel_id, name, status, content, custom_fields, scheduled_at, fallback_template,
+           started_at, quiet_start_minute, quiet_end_minute, time_zone, ignore_quiet_hours, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5::"CampaignStatus", $6, $7, $8, $9, CASE WHEN $5::text = 'RUNNING' THEN now() END,
+           $10, $11, $12, $13, now(), now())`,
         [
           campaign.id,
           campaign.kind,
@@ -72,6 +72,7 @@ export class RecipientsRepository {
           JSON.stringify(campaign.content),
           JSON.stringify(campaign.customFields),
           campaign.scheduledAt,
+          campaign.fallbackTemplate ? JSON.stringify(campaign.fallbackTemplate) : null,
           campaign.quietStartMinute,
           campaign.quietEndMinute,
           campaign.timeZone,

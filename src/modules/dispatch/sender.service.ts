@@ -5,7 +5,7 @@ import { CxoneRateLimitedError } from '@/integrations/cxone/cxone.errors';
 import { AccountRateLimiter, isShutdownAbort, isSlotWaitTooLong } from './account-limiter';
 import { messageExternalId, threadExternalId } from './external-ids';
 import { Claimed, JobTiming, RecipientLedger } from './recipient-ledger';
-import { contentFor, customFieldsFor } from './recipient-content';
+import { contentFor, customFieldsFor, fallbackFor } from './recipient-content';
 import { RetryPolicy } from './retry-policy';
 import { QuietHours } from '@/modules/campaigns/quiet-hours';
 import { GateQuestion, GateVerdict, QuietWait, SendGate } from './send-gate';
@@ -68,13 +68,13 @@ export class SenderService {
     if (!ctx) return { kind: 'done', outcome: 'obsolete' };
     const target = await this.targets.of(ctx.channelId);
     this.ledger.observeQueueWait(target, timing);
-    const content = contentFor(ctx.content, ctx.parameters);
+    const primary = contentFor(ctx.content, ctx.parameters);
     const question: GateQuestion = {
       campaignId: ctx.campaignId,
       channelId: ctx.channelId,
       channelKind: target.channel.kind,
       address: ctx.address,
-      contentType: content.type,
+      contentType: primary.type,
       quietHours: quietHoursOf(ctx),
       timeZone: ctx.timeZone,
     };
@@ -82,7 +82,7 @@ export class SenderService {
     if (quiet) return this.defer(ctx, target, quiet);
     const stopTimer = this.ledger.startTimer(target);
     try {
-      const verdict = await this.acquireSlot(target, question);
+      const { verdict, content } = await this.acquireSlot(ctx, target, question, primary);
       if (verdict !== 'send') return await this.notSent(ctx, target, verdict, question);
       let sent: SentMessage;
       try {
@@ -105,14 +105,24 @@ export class SenderService {
     }
   }
 
-  /** Waits for the account's rate slot; the gate runs just before each start, and its last answer is returned. */
-  private async acquireSlot(target: SendTarget, question: GateQuestion): Promise<GateVerdict> {
-    let verdict: GateVerdict = 'send';
+  /**
+   * Waits for the account's rate slot; the gate runs just before each start, and its last answer is returned with the
+   * content to send: the campaign's, or its fallback template when WhatsApp free text would fall outside the window.
+   */
+  private async acquireSlot(
+    ctx: Claimed,
+    target: SendTarget,
+    question: GateQuestion,
+    primary: ProactiveContent,
+  ): Promise<{ verdict: GateVerdict; content: ProactiveContent }> {
+    let answer: { verdict: GateVerdict; content: ProactiveContent } = { verdict: 'send', content: primary };
     await this.limiter.acquire(target.account, async () => {
-      verdict = await this.gate.check(question);
-      return verdict === 'send';
+      const verdict = await this.gate.check(question);
+      const fallback = verdict === 'outside_window' ? fallbackFor(ctx.fallbackTemplate, ctx.parameters) : null;
+      answer = fallback ? { verdict: 'send', content: fallback } : { verdict, content: primary };
+      return answer.verdict === 'send';
     });
-    return verdict;
+    return answer;
   }
 
   /** In its quiet hours: the row waits for them to end (its job delayed as long), no attempt counted. */

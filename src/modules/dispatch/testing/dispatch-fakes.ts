@@ -66,6 +66,7 @@ export interface FakeCampaign {
   status: CampaignStatus;
   content: unknown;
   customFields: Record<string, string>;
+  fallbackTemplate: unknown;
   quietStartMinute: number | null;
   quietEndMinute: number | null;
   timeZone: string | null;
@@ -85,6 +86,7 @@ export class InMemoryDispatchRepository extends DispatchRepository {
       status: 'RUNNING',
       content: { type: 'TEXT', text: 'Your flight BA123 is cancelled' },
       customFields: {},
+      fallbackTemplate: null,
       quietStartMinute: null,
       quietEndMinute: null,
       timeZone: null,
@@ -134,6 +136,7 @@ export class InMemoryDispatchRepository extends DispatchRepository {
       rateLimitedCount: r.rateLimitedCount,
       content: c.content,
       campaignCustomFields: c.customFields,
+      fallbackTemplate: c.fallbackTemplate,
       quietStartMinute: c.quietStartMinute,
       quietEndMinute: c.quietEndMinute,
       ignoreQuietHours: c.ignoreQuietHours,

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsObject, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
-import { IsOmittable } from '@/infra/http/validation';
+import { IsOmittable, IsOmittableOrNull } from '@/infra/http/validation';
 import { RecipientResponse } from '@/modules/campaigns/dto/campaign.dto';
-import { ContentDto } from '@/modules/campaigns/dto/content.dto';
+import { ContentDto, TemplateRefDto } from '@/modules/campaigns/dto/content.dto';
 import { IsCustomFields } from '@/modules/campaigns/dto/validators';
 
 export class SendMessageDto {
@@ -33,6 +33,19 @@ export class SendMessageDto {
   @IsOmittable()
   @IsCustomFields()
   customFields?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: TemplateRefDto,
+    nullable: true,
+    description:
+      'WHATSAPP with TEXT content: the approved template sent instead if the 24-hour window is closed (else the ' +
+      'message is skipped as SKIPPED_WINDOW); its parameters must fill the template',
+  })
+  @IsOmittableOrNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TemplateRefDto)
+  fallbackTemplate?: TemplateRefDto | null;
 }
 
 export class MessageResponse extends RecipientResponse {
