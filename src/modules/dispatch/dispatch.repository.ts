@@ -297,7 +297,9 @@ export class DispatchRepository {
 
   /**
    * Queued or in-flight recipients of running campaigns untouched for `olderThanMs` (0: all of them), oldest first,
-   * after `after` (the last id of the previous batch, for a full pass): their job may be lost.
+   * after `after` (the last id of the previous batch, for a full pass): their job may be lost. A routine check
+   * (`olderThanMs` > 0) leaves out rows waiting for their quiet hours to end: a night's deferred rows would otherwise
+   * be the oldest batch at every sweep; a lost job of one is found as soon as its window opens.
    */
   async staleInFlight(olderThanMs: number, limit: number, after?: string): Promise<InFlightRow[]> {
     const { rows } = await this.prisma.pool.query<InFlightRow>(
@@ -305,6 +307,7 @@ export class DispatchRepository {
        FROM campaign_recipient r JOIN campaign c ON c.id = r.campaign_id
        WHERE r.status IN ('QUEUED', 'SENDING') AND r.updated_at <= now() - make_interval(secs => $1) AND c.status = 'RUNNING'
          AND ($3::uuid IS NULL OR r.id > $3::uuid)
+         AND ($1 = 0 OR r.not_before IS NULL OR r.not_before <= now())
        ORDER BY ${after === undefined && olderThanMs > 0 ? 'r.updated_at' : 'r.id'} LIMIT $2`,
       [olderThanMs / 1000, limit, after ?? null],
     );
