@@ -1,5 +1,6 @@
 import { deserialize } from 'bson';
 import { readFileSync } from 'node:fs';
+import { canonicalTimeZone } from '@/infra/time/time-zones';
 import { dirname, join } from 'node:path';
 
 let table: Map<string, readonly string[]> | null = null;
@@ -19,7 +20,9 @@ function load(): Map<string, readonly string[]> {
   const loaded = new Map<string, readonly string[]>();
   for (const [prefix, zones] of Object.entries(data)) {
     if (typeof zones !== 'string' || !/^\d+$/.test(prefix)) continue;
-    loaded.set(prefix, zones.split('&'));
+    // only zones this runtime's ICU knows (newer data could name a zone it does not yet have)
+    const known = zones.split('&').filter((zone) => canonicalTimeZone(zone) !== null);
+    if (known.length > 0) loaded.set(prefix, known);
     longestPrefix = Math.max(longestPrefix, prefix.length);
   }
   table = loaded;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ChannelKind } from '@/infra/prisma/generated/client';
 import { Clock } from '@/infra/time/clock';
+import { canonicalTimeZone } from '@/infra/time/time-zones';
 import type { ProactiveContent } from '@/integrations/cxone/content';
 import { QuietHours, quietHoursEnd } from '@/modules/campaigns/quiet-hours';
 import { ContactsService, WHATSAPP_WINDOW_MS } from '@/modules/contacts/contacts.service';
@@ -62,7 +63,8 @@ export class SendGate {
   quietWait(q: Pick<GateQuestion, 'quietHours' | 'timeZone'>): QuietWait | null {
     if (!q.quietHours) return null;
     const now = this.clock.now();
-    const end = quietHoursEnd(q.quietHours, q.timeZone, now);
+    // Zones are checked at intake; one this runtime does not know (a row written otherwise) is read as UTC.
+    const end = quietHoursEnd(q.quietHours, canonicalTimeZone(q.timeZone) ?? 'UTC', now);
     return end === null ? null : { until: new Date(end), delayMs: end - now };
   }
 }

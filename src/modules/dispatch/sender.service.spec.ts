@@ -273,6 +273,12 @@ describe('SenderService', () => {
       expect(cxone.calls).toEqual([]);
     });
 
+    it('reads a zone the runtime does not know (a row not written by intake) as UTC instead of failing', async () => {
+      quiet({ quietStartMinute: 11 * 60, quietEndMinute: 12 * 60 + 30 });
+      zoned('Mars/Olympus_Mons');
+      expect(await send()).toEqual({ kind: 'deferred', delayMs: 30 * 60_000 });
+    });
+
     it('sends through quiet hours for an urgent campaign that ignores them', async () => {
       quiet({ ignoreQuietHours: true });
       zoned('Asia/Tokyo');
