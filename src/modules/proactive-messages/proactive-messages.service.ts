@@ -4,6 +4,7 @@ import { NotFoundError, ValidationFailedError } from '@/infra/errors/domain-erro
 import { CampaignIntake } from '@/modules/campaigns/campaign-intake';
 import { toRecipientResponse } from '@/modules/campaigns/campaigns.service';
 import { MessageResponse, SendMessageDto } from './dto/proactive-message.dto';
+import { DEFAULT_AUTO_CLOSE_AFTER_SECONDS } from '@/modules/campaigns/dto/campaign.dto';
 import { toProactiveContent } from '@/modules/campaigns/dto/content.dto';
 import { toStringRecord } from '@/modules/campaigns/dto/validators';
 import { RecipientIntake } from '@/modules/campaigns/recipient-intake';
@@ -50,6 +51,8 @@ export class ProactiveMessagesService {
         content: toProactiveContent(dto.content),
         customFields: dto.customFields ? toStringRecord(dto.customFields) : {},
         scheduledAt: null,
+        autoCloseAfterSeconds:
+          dto.autoCloseAfterSeconds === undefined ? DEFAULT_AUTO_CLOSE_AFTER_SECONDS : dto.autoCloseAfterSeconds,
       },
       rows,
       [],

@@ -17,11 +17,17 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsOmittable } from '@/infra/http/validation';
+import { IsOmittable, IsOmittableOrNull } from '@/infra/http/validation';
 import { ContentDto } from './content.dto';
 import { IsCustomFields } from './validators';
 
 export const MAX_INLINE_RECIPIENTS = 100_000;
+/** Unanswered alerts are auto-closed after this by default (24 h); a campaign or message may choose 1 s to 30 days. */
+export const DEFAULT_AUTO_CLOSE_AFTER_SECONDS = 86_400;
+export const MAX_AUTO_CLOSE_AFTER_SECONDS = 30 * 86_400;
+export const AUTO_CLOSE_DESCRIPTION =
+  'Seconds after an alert is sent that a thread with no reply is resolved in CXone and closed (UNANSWERED), so it ' +
+  'never reaches an agent as an empty interaction; answered threads are left to the agent. null: never.';
 export const CAMPAIGN_STATUSES = ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED', 'COMPLETED', 'CANCELLED'] as const;
 export const RECIPIENT_STATUSES = [
   'PENDING',
@@ -91,6 +97,20 @@ export class CreateCampaignDto {
   @IsBoolean()
   start?: boolean;
 
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_AUTO_CLOSE_AFTER_SECONDS,
+    default: DEFAULT_AUTO_CLOSE_AFTER_SECONDS,
+    description: AUTO_CLOSE_DESCRIPTION,
+  })
+  @IsOmittableOrNull()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_AUTO_CLOSE_AFTER_SECONDS)
+  autoCloseAfterSeconds?: number | null;
+
   @ApiPropertyOptional({ type: [RecipientInput], description: `Up to ${MAX_INLINE_RECIPIENTS}; or upload CSV later` })
   @IsOmittable()
   @IsArray()
@@ -143,6 +163,8 @@ export class CampaignResponse {
   @ApiProperty({ type: ContentDto }) content!: unknown;
   @ApiProperty({ type: Object }) customFields!: Record<string, string>;
   @ApiProperty({ nullable: true, type: String }) scheduledAt!: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: AUTO_CLOSE_DESCRIPTION }) autoCloseAfterSeconds!:
+    number | null;
   @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) completedAt!: string | null;
   @ApiProperty() createdAt!: string;
