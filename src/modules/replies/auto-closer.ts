@@ -231,7 +231,10 @@ export class AutoCloser {
     const finished = await this.threads.finishAutoClose(claim.id, new Date(this.clock.now()));
     if (finished === 'answered') {
       this.answeredTotal.inc({ when: 'after' });
-      this.logger.warn(log, 'auto-close: the customer answered while CXone resolved the contact; the thread stays open');
+      this.logger.warn(
+        log,
+        'auto-close: the customer answered while CXone resolved the contact; the thread stays open',
+      );
       return 'answered';
     }
     this.closedTotal.inc({ how });

@@ -1,0 +1,224 @@
+import {
+  allRecipients,
+  Campaign,
+  Channel,
+  createCampaign,
+  phones,
+  registerChannel,
+  waitForCampaign,
+} from '@test/factories/campaigns';
+import { startTestApp, TestApp } from '@test/helpers/app';
+import { eventually } from '@test/helpers/eventually';
+import type { HttpClient } from '@test/helpers/http';
+import { startSimulator, TestSimulator } from '@test/helpers/simulator';
+
+interface SimRequest {
+  operation: string;
+  path: string;
+  status: number | null;
+  body?: unknown;
+  at: number;
+}
+interface SimContact {
+  id: string;
+  status: string;
+  threadIdOnExternalPlatform: string;
+}
+interface Thread {
+  id: string;
+  status: string;
+  closeReason: string | null;
+  cxoneContactId: string | null;
+  closedAt: string | null;
+  idOnExternalPlatform: string;
+}
+interface Outcomes {
+  replied: number;
+  optedOut: number;
+  autoClosed: number;
+  replyRate: number | null;
+}
+
+/** Seconds an alert waits for its reply in these tests. */
+const WINDOW_SECONDS = 4;
+
+/**
+ * Auto-close against the simulator: alerts nobody answered are resolved in CXone once their campaign's window has
+ * passed (the job scheduler runs every 500 ms here), answered ones are left open for the agent, and what CXone
+ * received shows it.
+ */
+describe('auto-close of unanswered proactive alerts', () => {
+  let sim: TestSimulator;
+  let t: TestApp;
+  let admin: HttpClient;
+  let sms: Channel;
+
+  const send = async (to: string[], autoCloseAfterSeconds: number | null): Promise<Campaign> => {
+    const created = await createCampaign(admin, {
+      channelId: sms.id,
+      recipients: to.map((address) => ({ to: address })),
+      start: true,
+      autoCloseAfterSeconds,
+    });
+    return waitForCampaign(admin, created.id);
+  };
+  /** Each recipient's thread, by address. */
+  const threadsOf = async (campaignId: string): Promise<Map<string, Thread & { sentAt: string }>> => {
+    const recipients = await allRecipients(admin, campaignId);
+    const list = await admin.get<{ data: Thread[] }>(`/api/v1/threads?campaignId=${campaignId}&limit=100`);
+    const out = new Map<string, Thread & { sentAt: string }>();
+    for (const r of recipients) {
+      const summary = list.body.data.find((th) => th.idOnExternalPlatform === r.threadExternalId);
+      if (!summary) continue;
+      const thread = (await admin.get<Thread>(`/api/v1/threads/${summary.id}`)).body;
+      out.set(r.address, { ...thread, sentAt: r.sentAt! });
+    }
+    return out;
+  };
+  const simContactStatus = async (threadExternalId: string): Promise<string[]> =>
+    (
+      await sim.control.get<SimContact[]>(
+        `/sim/contacts?threadIdOnExternalPlatform=${encodeURIComponent(threadExternalId)}`,
+      )
+    ).body.map((c) => `${c.id}:${c.status}`);
+  const statusChanges = async (): Promise<SimRequest[]> =>
+    (await sim.control.get<SimRequest[]>('/sim/requests?operation=contactStatus&limit=100000')).body;
+  const outcomes = async (campaignId: string): Promise<Outcomes> =>
+    (await admin.get<{ outcomes: Outcomes }>(`/api/v1/campaigns/${campaignId}`)).body.outcomes;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ SIMULATOR_OUTBOUND_RATE_PER_SECOND: '1000' });
+    t = await startTestApp({ ...sim.appEnv, SWEEPER_INTERVAL_MS: '60000', AUTO_CLOSE_INTERVAL_MS: '500' });
+    admin = await t.clientWithScopes('admin');
+    sms = await registerChannel(admin, 'sms_threadline_dev');
+    await admin.patch(`/api/v1/accounts/${sms.accountId}`, { rateLimitPerSecond: 100 });
+    const configured = await sim.control.patch('/sim/config', {
+      webhookUrl: `${t.http.baseUrl}/webhooks/cxone/default`,
+      webhookAuth: 'hmac',
+    });
+    expect(configured.status).toBe(200);
+  });
+  afterAll(async () => {
+    await t.close();
+    await sim.close();
+  });
+
+  it('resolves the unanswered alerts in CXone after the window and leaves the answered one to the agent', async () => {
+    // a campaign that never auto-closes, sent first: its thread is past any window the other one has
+    const [never] = phones(1);
+    const kept = await send([never], null);
+    expect(kept.autoCloseAfterSeconds).toBeNull();
+
+    const [ana, bo, cy] = phones(3);
+    const campaign = await send([ana, bo, cy], WINDOW_SECONDS);
+    expect(campaign.autoCloseAfterSeconds).toBe(WINDOW_SECONDS);
+    const replied = await sim.control.post('/sim/customer/reply', {
+      channelId: 'sms_threadline_dev',
+      from: ana,
+      text: 'Can I rebook for tomorrow?',
+    });
+    expect(replied.status).toBe(200);
+    await eventually(
+      async () => (await threadsOf(campaign.id)).get(ana)!.status,
+      (status) => status === 'OPEN',
+      { what: "ana's reply recorded on her alert's thread", timeoutMs: 15_000 },
+    );
+
+    const threads = await eventually(
+      () => threadsOf(campaign.id),
+      (byAddress) => [bo, cy].every((a) => byAddress.get(a)?.status === 'CLOSED'),
+      { what: 'the unanswered threads closed', timeoutMs: 20_000 },
+    );
+    const summary = [ana, bo, cy].map((a) => {
+      const th = threads.get(a)!;
+      return [a, th.status, th.closeReason];
+    });
+    expect(summary).toEqual([
+      [ana, 'OPEN', null],
+      [bo, 'CLOSED', 'UNANSWERED'],
+      [cy, 'CLOSED', 'UNANSWERED'],
+    ]);
+    // not before the window
+    for (const a of [bo, cy]) {
+      const th = threads.get(a)!;
+      const waitedMs = Date.parse(th.closedAt!) - Date.parse(th.sentAt);
+      expect({ address: a, closedBeforeWindow: waitedMs < WINDOW_SECONDS * 1000, waitedMs }).toEqual({
+        address: a,
+        closedBeforeWindow: false,
+        waitedMs,
+      });
+    }
+
+    // what CXone holds: the unanswered contacts resolved, the answered one open for an agent
+    expect(await simContactStatus(threads.get(bo)!.idOnExternalPlatform)).toEqual([
+      `${threads.get(bo)!.cxoneContactId}:resolved`,
+    ]);
+    expect(await simContactStatus(threads.get(cy)!.idOnExternalPlatform)).toEqual([
+      `${threads.get(cy)!.cxoneContactId}:resolved`,
+    ]);
+    const anaContacts = await simContactStatus(threads.get(ana)!.idOnExternalPlatform);
+    expect(anaContacts.filter((c) => /:(resolved|closed|trashed)$/.test(c))).toEqual([]);
+    // one status change per unanswered contact, none for the answered one
+    const changed = (await statusChanges()).filter((r) => r.status !== null && r.status < 300);
+    expect(changed.map((r) => [r.path, r.body]).sort()).toEqual(
+      [bo, cy]
+        .map((a) => [`/dfo/3.0/contacts/${threads.get(a)!.cxoneContactId}/status`, { status: 'resolved' }])
+        .sort(),
+    );
+
+    expect(await outcomes(campaign.id)).toEqual({ replied: 1, optedOut: 0, autoClosed: 2, replyRate: 0.3333 });
+    // the campaign without a window: still awaiting its reply, its contact untouched
+    const untouched = (await threadsOf(kept.id)).get(never)!;
+    expect([untouched.status, untouched.closeReason]).toEqual(['AWAITING_REPLY', null]);
+    expect(await simContactStatus(untouched.idOnExternalPlatform)).not.toContainEqual(
+      `${untouched.cxoneContactId}:resolved`,
+    );
+    expect(await outcomes(kept.id)).toEqual({ replied: 0, optedOut: 0, autoClosed: 0, replyRate: 0 });
+  });
+
+  it('keeps a thread due when CXone answers 429 to the status change, and closes it on a later run', async () => {
+    const fault = await sim.control.post('/sim/faults', {
+      kind: '429',
+      count: 1,
+      operation: 'contactStatus',
+      retryAfterSeconds: 1,
+    });
+    expect(fault.status).toBe(201);
+    const [dee] = phones(1);
+    const campaign = await send([dee], 1);
+
+    const thread = await eventually(
+      async () => (await threadsOf(campaign.id)).get(dee)!,
+      (th) => th.status === 'CLOSED',
+      { what: 'the thread closed after the 429', timeoutMs: 20_000 },
+    );
+    expect([thread.closeReason, await simContactStatus(thread.idOnExternalPlatform)]).toEqual([
+      'UNANSWERED',
+      [`${thread.cxoneContactId}:resolved`],
+    ]);
+    const path = `/dfo/3.0/contacts/${thread.cxoneContactId}/status`;
+    const attempts = (await statusChanges()).filter((r) => r.path === path).map((r) => [r.path, r.status]);
+    expect(attempts).toEqual([
+      [path, 429],
+      [path, expect.any(Number)],
+    ]);
+    expect(attempts[1][1]).toBeLessThan(300);
+    expect((await outcomes(campaign.id)).autoClosed).toBe(1);
+  });
+
+  it('refuses a window that is not a whole number of seconds between 1 s and 30 days', async () => {
+    for (const autoCloseAfterSeconds of [0, 1.5, '60', 30 * 86_400 + 1]) {
+      const res = await admin.post<{ statusCode: number; details?: Array<{ field: string }> }>('/api/v1/campaigns', {
+        name: 'bad window',
+        channelId: sms.id,
+        content: { type: 'TEXT', text: 'hi' },
+        autoCloseAfterSeconds,
+      });
+      expect([autoCloseAfterSeconds, res.status, res.body.details?.map((d) => d.field)]).toEqual([
+        autoCloseAfterSeconds,
+        400,
+        ['autoCloseAfterSeconds'],
+      ]);
+    }
+  });
+});
