@@ -206,6 +206,37 @@ describe('auto-close of unanswered proactive alerts', () => {
     expect((await outcomes(campaign.id)).autoClosed).toBe(1);
   });
 
+  it('auto-closes a single message with its own window, and refuses a bad one', async () => {
+    const [eve] = phones(1);
+    const bad = await admin.post<{ details?: Array<{ field: string }> }>('/api/v1/messages', {
+      channelId: sms.id,
+      to: eve,
+      content: { type: 'TEXT', text: 'Your card was used abroad' },
+      autoCloseAfterSeconds: -1,
+    });
+    expect([bad.status, bad.body.details?.map((d) => d.field)]).toEqual([400, ['autoCloseAfterSeconds']]);
+
+    const sent = await admin.post<{ id: string; threadExternalId: string }>('/api/v1/messages', {
+      channelId: sms.id,
+      to: eve,
+      content: { type: 'TEXT', text: 'Your card was used abroad' },
+      autoCloseAfterSeconds: 1,
+    });
+    expect(sent.status).toBe(202);
+    const thread = await eventually(
+      async () => {
+        const list = await admin.get<{ data: Thread[] }>('/api/v1/threads?limit=100');
+        return list.body.data.find((th) => th.idOnExternalPlatform === sent.body.threadExternalId);
+      },
+      (th) => th?.status === 'CLOSED',
+      { what: "the message's thread auto-closed", timeoutMs: 20_000 },
+    );
+    expect([thread!.closeReason, await simContactStatus(thread!.idOnExternalPlatform)]).toEqual([
+      'UNANSWERED',
+      [`${thread!.cxoneContactId}:resolved`],
+    ]);
+  });
+
   it('refuses a window that is not a whole number of seconds between 1 s and 30 days', async () => {
     for (const autoCloseAfterSeconds of [0, 1.5, '60', 30 * 86_400 + 1]) {
       const res = await admin.post<{ statusCode: number; details?: Array<{ field: string }> }>('/api/v1/campaigns', {
