@@ -7,6 +7,9 @@ import {
   registerChannel,
   waitForCampaign,
 } from '@test/factories/campaigns';
+import { QueueKeeper } from '@/infra/queue/queue-keeper';
+import { QueueName } from '@/infra/queue/queue.constants';
+import { QueueService } from '@/infra/queue/queue.service';
 import { startTestApp, TestApp } from '@test/helpers/app';
 import { eventually } from '@test/helpers/eventually';
 import type { HttpClient } from '@test/helpers/http';
@@ -206,7 +209,13 @@ describe('auto-close of unanswered proactive alerts', () => {
     expect((await outcomes(campaign.id)).autoClosed).toBe(1);
   });
 
-  it('auto-closes a single message with its own window, and refuses a bad one', async () => {
+  it('auto-closes a single message with its own window, also after Redis lost the job scheduler', async () => {
+    const queue = t.app.get(QueueService).staticQueue(QueueName.Inbound);
+    expect(await queue.getJobScheduler('auto-close-threads')).toMatchObject({ every: 500 });
+    await queue.removeJobScheduler('auto-close-threads');
+    await t.app.get(QueueKeeper).check();
+    expect(await queue.getJobScheduler('auto-close-threads')).toMatchObject({ every: 500 });
+
     const [eve] = phones(1);
     const bad = await admin.post<{ details?: Array<{ field: string }> }>('/api/v1/messages', {
       channelId: sms.id,
