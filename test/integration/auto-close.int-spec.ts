@@ -7,9 +7,20 @@ import {
   registerChannel,
   waitForCampaign,
 } from '@test/factories/campaigns';
+import { AppConfig } from '@/config';
+import { LifecycleService } from '@/infra/http/lifecycle.service';
+import { MetricsService } from '@/infra/metrics/metrics.service';
+import { PrismaService } from '@/infra/prisma/prisma.service';
 import { QueueKeeper } from '@/infra/queue/queue-keeper';
 import { QueueName } from '@/infra/queue/queue.constants';
 import { QueueService } from '@/infra/queue/queue.service';
+import { Clock } from '@/infra/time/clock';
+import { CxoneClient } from '@/integrations/cxone/cxone.client';
+import { AccountsService } from '@/modules/accounts/accounts.service';
+import { ChannelsService } from '@/modules/channels/channels.service';
+import { AutoCloser } from '@/modules/replies/auto-closer';
+import { ContactUpdateBudget } from '@/modules/replies/contact-update-budget';
+import { ThreadsService } from '@/modules/threads/threads.service';
 import { startTestApp, TestApp } from '@test/helpers/app';
 import { eventually } from '@test/helpers/eventually';
 import type { HttpClient } from '@test/helpers/http';
@@ -244,6 +255,45 @@ describe('auto-close of unanswered proactive alerts', () => {
       'UNANSWERED',
       [`${thread!.cxoneContactId}:resolved`],
     ]);
+  });
+
+  it('closes each thread once when several workers run the auto-close at the same time', async () => {
+    const addresses = phones(8);
+    const campaign = await send(addresses, null);
+    const threads = [...(await threadsOf(campaign.id)).values()];
+    expect(threads.map((th) => th.status)).toEqual(addresses.map(() => 'AWAITING_REPLY'));
+    // their window ends now (a campaign's window is fixed when each alert is sent)
+    await t.app.get(PrismaService).thread.updateMany({
+      where: { id: { in: threads.map((th) => th.id) } },
+      data: { autoCloseAt: new Date(Date.now() - 1000) },
+    });
+    // two more workers besides the scheduler's, each with its own AutoCloser (one process never overlaps its runs)
+    const worker = (): AutoCloser => {
+      const get = <T>(type: abstract new (...args: never[]) => T): T => t.app.get(type as never, { strict: false });
+      return new AutoCloser(
+        get(ThreadsService),
+        get(ChannelsService),
+        get(AccountsService),
+        get(CxoneClient),
+        get(ContactUpdateBudget),
+        get(AppConfig),
+        get(Clock),
+        get(LifecycleService),
+        new MetricsService(),
+      );
+    };
+    const reports = await Promise.all([worker().run(), worker().run()]);
+
+    await eventually(
+      async () => [...(await threadsOf(campaign.id)).values()].map((th) => th.status),
+      (statuses) => statuses.every((st) => st === 'CLOSED'),
+      { what: 'every thread closed', timeoutMs: 20_000 },
+    );
+    const paths = new Set(threads.map((th) => `/dfo/3.0/contacts/${th.cxoneContactId}/status`));
+    const changes = (await statusChanges()).filter((r) => paths.has(r.path)).map((r) => r.path);
+    expect(changes.sort()).toEqual([...paths].sort());
+    expect(reports.reduce((n, r) => n + r.closed, 0)).toBeLessThanOrEqual(addresses.length);
+    expect((await outcomes(campaign.id)).autoClosed).toBe(addresses.length);
   });
 
   it('refuses a window that is not a whole number of seconds between 1 s and 30 days', async () => {

@@ -317,7 +317,7 @@ export class ThreadsRepository {
        FROM (SELECT id FROM thread
              WHERE status = 'AWAITING_REPLY' AND auto_close_at <= $1 AND cxone_contact_id IS NOT NULL
              ORDER BY auto_close_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
-       WHERE t.id = due.id AND t.status = 'AWAITING_REPLY'
+       WHERE t.id = due.id AND t.status = 'AWAITING_REPLY' AND t.auto_close_at <= $1
        RETURNING t.id, t.channel_id AS "channelId", t.campaign_id AS "campaignId",
          t.cxone_contact_id AS "cxoneContactId", t.auto_close_at AS "claimedUntil"`,
       [now, leaseUntil, limit],
