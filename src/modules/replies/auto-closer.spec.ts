@@ -330,6 +330,15 @@ describe('AutoCloser', () => {
     expect(state('a').autoCloseAt).toBe(t0 + 5_000);
   });
 
+  it('stops a run after a batch in which CXone took nothing, leaving the other due threads as they were', async () => {
+    for (let i = 0; i < 25; i++) alert(`t${i}`, t0 - 100 + i);
+    budget.spent = true;
+
+    expect(await closer.run()).toEqual({ closed: 0, answered: 0, deferred: 10, refused: 0 });
+    const untouched = [...threads.rows.values()].filter((t) => t.closeReason === null && t.autoCloseAt! < t0);
+    expect(untouched.map((t) => t.id)).toEqual(Array.from({ length: 15 }, (_, i) => `t${i + 10}`));
+  });
+
   it('a claim whose process died is due again when its lease ends, and only then', async () => {
     alert('a', t0 - 1);
     const [claim] = await threads.claimAutoClose(new Date(t0), new Date(t0 + 60_000), 10);

@@ -117,14 +117,19 @@ export class AutoCloser {
       if (now >= stopAt || this.lifecycle.isDraining) break;
       const claims = await this.threads.claimAutoClose(new Date(now), new Date(now + LEASE_MS), BATCH);
       if (claims.length === 0) break;
+      let progressed = false;
       for (const claim of claims) {
         if (this.clock.now() >= stopAt || this.lifecycle.isDraining) {
           // the next run takes it at once
           await this.threads.deferAutoClose(claim.id, new Date(this.clock.now()));
           continue;
         }
-        report[await this.closeOne(claim, heldUntil)]++;
+        const outcome = await this.closeOne(claim, heldUntil);
+        report[outcome]++;
+        progressed ||= outcome !== 'deferred';
       }
+      // CXone (or Redis) takes nothing now: leave the rest to the next run instead of deferring every due thread
+      if (!progressed) break;
     }
     if (report.closed + report.answered + report.deferred + report.refused > 0) {
       this.logger.log({ ...report, ms: this.clock.now() - startedAt }, 'auto-close run');
