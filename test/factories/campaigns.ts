@@ -33,6 +33,7 @@ export interface Campaign {
     rejected: number;
     optedOut: number;
     outsideWindow: number;
+    fallbackTemplate: number;
   };
 }
 

@@ -16,12 +16,13 @@ export type CampaignRow = Pick<
   | 'startedAt'
   | 'completedAt'
   | 'createdAt'
-> & { content: unknown; customFields: Record<string, string> };
+> & { content: unknown; customFields: Record<string, string>; fallbackTemplate: unknown };
 
 export type NewCampaign = Omit<CampaignRow, 'startedAt' | 'completedAt' | 'createdAt'>;
 
 export const CAMPAIGN_COLUMNS = `id, kind, channel_id AS "channelId", name, status, content, custom_fields AS "customFields",
-  scheduled_at AS "scheduledAt", auto_close_after_seconds AS "autoCloseAfterSeconds", started_at AS "startedAt", completed_at AS "completedAt", created_at AS "createdAt"`;
+  scheduled_at AS "scheduledAt", auto_close_after_seconds AS "autoCloseAfterSeconds", started_at AS "startedAt",
+  completed_at AS "completedAt", created_at AS "createdAt", fallback_template AS "fallbackTemplate"`;
 
 /**
  * Campaign rows, listings and the lifecycle (start, pause, resume, cancel, retry-failed), including the bulk moves of

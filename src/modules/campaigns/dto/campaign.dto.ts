@@ -18,7 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsOmittable, IsOmittableOrNull } from '@/infra/http/validation';
-import { ContentDto } from './content.dto';
+import { ContentDto, TemplateRefDto } from './content.dto';
 import { IsCustomFields } from './validators';
 
 export const MAX_INLINE_RECIPIENTS = 100_000;
@@ -87,6 +87,20 @@ export class CreateCampaignDto {
   @IsCustomFields()
   customFields?: Record<string, string>;
 
+  @ApiPropertyOptional({
+    type: TemplateRefDto,
+    nullable: true,
+    description:
+      'WHATSAPP with TEXT content: the approved template sent instead of the text to recipients outside the ' +
+      '24-hour window (else they are skipped as SKIPPED_WINDOW). Its parameters are checked at intake: the ' +
+      "template's and each recipient's `parameters` together must fill it",
+  })
+  @IsOmittableOrNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TemplateRefDto)
+  fallbackTemplate?: TemplateRefDto | null;
+
   @ApiPropertyOptional({ example: '2026-11-21T18:00:00Z', description: 'Start sending at this time (else on /start)' })
   @IsOmittable()
   @IsDateString({ strict: true })
@@ -118,6 +132,16 @@ export class CreateCampaignDto {
   recipients?: unknown[];
 }
 
+export class CreateCampaignQuery {
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'true: store and send nothing, answer the pre-flight report (200)',
+  })
+  @IsOmittable()
+  @IsIn(['true', 'false'], { message: 'dryRun must be true or false' })
+  dryRun?: 'true' | 'false';
+}
+
 export class IntakeReport {
   @ApiProperty({ description: 'Rows received in this request' }) received!: number;
   @ApiProperty({ description: 'New recipients that will be sent to' }) accepted!: number;
@@ -126,6 +150,8 @@ export class IntakeReport {
   @ApiProperty({ description: 'Accepted rows skipped because the customer opted out' }) optedOut!: number;
   @ApiProperty({ description: 'Accepted rows skipped: WhatsApp free text outside the 24-hour window' })
   outsideWindow!: number;
+  @ApiProperty({ description: 'Accepted rows outside the WhatsApp window now, to get the fallback template' })
+  fallbackTemplate!: number;
 }
 
 export class RecipientCounts {
@@ -162,6 +188,8 @@ export class CampaignResponse {
   @ApiProperty({ enum: CAMPAIGN_STATUSES }) status!: (typeof CAMPAIGN_STATUSES)[number];
   @ApiProperty({ type: ContentDto }) content!: unknown;
   @ApiProperty({ type: Object }) customFields!: Record<string, string>;
+  @ApiProperty({ type: TemplateRefDto, nullable: true, description: 'Sent outside the WhatsApp window, if set' })
+  fallbackTemplate!: unknown;
   @ApiProperty({ nullable: true, type: String }) scheduledAt!: string | null;
   @ApiProperty({ nullable: true, type: Number, description: AUTO_CLOSE_DESCRIPTION }) autoCloseAfterSeconds!:
     number | null;

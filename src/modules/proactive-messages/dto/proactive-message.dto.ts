@@ -8,7 +8,7 @@ import {
   MAX_AUTO_CLOSE_AFTER_SECONDS,
   RecipientResponse,
 } from '@/modules/campaigns/dto/campaign.dto';
-import { ContentDto } from '@/modules/campaigns/dto/content.dto';
+import { ContentDto, TemplateRefDto } from '@/modules/campaigns/dto/content.dto';
 import { IsCustomFields } from '@/modules/campaigns/dto/validators';
 
 export class SendMessageDto {
@@ -38,6 +38,19 @@ export class SendMessageDto {
   @IsOmittable()
   @IsCustomFields()
   customFields?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: TemplateRefDto,
+    nullable: true,
+    description:
+      'WHATSAPP with TEXT content: the approved template sent instead if the 24-hour window is closed (else the ' +
+      'message is skipped as SKIPPED_WINDOW); its parameters must fill the template',
+  })
+  @IsOmittableOrNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TemplateRefDto)
+  fallbackTemplate?: TemplateRefDto | null;
 
   @ApiPropertyOptional({
     type: Number,
