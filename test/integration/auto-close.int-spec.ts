@@ -296,6 +296,53 @@ describe('auto-close of unanswered proactive alerts', () => {
     expect((await outcomes(campaign.id)).autoClosed).toBe(addresses.length);
   });
 
+  it('lets a reply win over an auto-close in progress, and keeps UNANSWERED when CXone reports the contact ended', async () => {
+    const [fay, gil] = phones(2);
+    const campaign = await send([fay, gil], null);
+    const before = await threadsOf(campaign.id);
+    const [answered, ended] = [before.get(fay)!, before.get(gil)!];
+    // both as an auto-close holds them (claimed, CXone not called yet), leased well past this test
+    const claimedUntil = new Date(Date.now() + 120_000);
+    await t.app.get(PrismaService).thread.updateMany({
+      where: { id: { in: [answered.id, ended.id] } },
+      data: { closeReason: 'UNANSWERED', autoCloseAt: claimedUntil },
+    });
+    // not closed yet: no reason shows
+    const holding = (await admin.get<Thread>(`/api/v1/threads/${answered.id}`)).body;
+    expect([holding.status, holding.closeReason]).toEqual(['AWAITING_REPLY', null]);
+
+    await sim.control.post('/sim/customer/reply', {
+      channelId: 'sms_threadline_dev',
+      from: fay,
+      text: 'Call me please',
+    });
+    await sim.control.post(`/sim/contacts/${ended.cxoneContactId}/status`, { status: 'resolved' });
+    const after = await eventually(
+      () => threadsOf(campaign.id),
+      (byAddress) => byAddress.get(fay)?.status === 'OPEN' && byAddress.get(gil)?.status === 'CLOSED',
+      { what: 'the reply and the contact end recorded', timeoutMs: 15_000 },
+    );
+    expect([after.get(fay)!.closeReason, after.get(gil)!.closeReason]).toEqual([null, 'UNANSWERED']);
+    // the claim that was in progress finds the thread answered: the customer's contact stays open for the agent
+    expect(await t.app.get(ThreadsService).holdAutoClose({ id: answered.id, claimedUntil }, new Date())).toBe(false);
+    expect(await outcomes(campaign.id)).toEqual({ replied: 1, optedOut: 0, autoClosed: 1, replyRate: 0.5 });
+
+    // the answered conversation, ended later by the agent, is the agent's end, not an auto-close
+    const contacts = (
+      await sim.control.get<SimContact[]>(
+        `/sim/contacts?threadIdOnExternalPlatform=${encodeURIComponent(answered.idOnExternalPlatform)}`,
+      )
+    ).body;
+    for (const c of contacts) await sim.control.post(`/sim/contacts/${c.id}/status`, { status: 'resolved' });
+    const agentEnded = await eventually(
+      async () => (await threadsOf(campaign.id)).get(fay)!,
+      (th) => th.status === 'CLOSED',
+      { what: 'the answered thread ended by the agent', timeoutMs: 15_000 },
+    );
+    expect(agentEnded.closeReason).toBe('AGENT_ENDED');
+    expect((await outcomes(campaign.id)).autoClosed).toBe(1);
+  });
+
   it('refuses a window that is not a whole number of seconds between 1 s and 30 days', async () => {
     for (const autoCloseAfterSeconds of [0, 1.5, '60', 30 * 86_400 + 1]) {
       const res = await admin.post<{ statusCode: number; details?: Array<{ field: string }> }>('/api/v1/campaigns', {
