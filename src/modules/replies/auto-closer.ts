@@ -161,10 +161,11 @@ export class AutoCloser {
     }
     try {
       await this.cxone.setContactStatus(account, claim.cxoneContactId, this.config.autoClose.contactStatus);
-      return this.finish(claim, 'resolved', log);
     } catch (err) {
       return this.failed(claim, account, err, heldUntil, log);
     }
+    // should this fail (the database), the claim's lease brings the thread back and CXone is asked again (harmless)
+    return this.finish(claim, 'resolved', log);
   }
 
   private async failed(
