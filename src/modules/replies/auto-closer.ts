@@ -53,8 +53,8 @@ type Outcome = keyof AutoCloseReport;
  * agent's and are never touched. Runs from a job scheduler (any replica; a thread is claimed in PostgreSQL, so it is
  * closed once however many run), paced per CXone account within ContactUpdateBudget's share, and resumable: a claim
  * whose process died is due again when its lease ends, and CXone's temporary refusals leave the thread due again after
- * a back-off. Threads whose CXone contact number is not known yet (CXone's answer to the send lacked it) are left
- * until a later answer or event records it.
+ * a back-off. Threads whose CXone contact number is not known (CXone's answer to the send lacked it) are left alone:
+ * there is no contact to resolve by number, and only a customer message would reveal it (which answers the thread).
  *
  * A reply racing the close: while the claim is unfinished the reply wins (it clears the claim; the last check before
  * CXone is called sees that and leaves the contact open for the agent). A reply Threadline hears of only after CXone
