@@ -18,6 +18,7 @@ import { Clock } from '@/infra/time/clock';
 import { CxoneClient } from '@/integrations/cxone/cxone.client';
 import { AccountsService } from '@/modules/accounts/accounts.service';
 import { ChannelsService } from '@/modules/channels/channels.service';
+import { ConversationEvents } from '@/modules/conversations/conversation-events';
 import { AutoCloser } from '@/modules/replies/auto-closer';
 import { ContactUpdateBudget } from '@/modules/replies/contact-update-budget';
 import { ThreadsService } from '@/modules/threads/threads.service';
@@ -279,6 +280,7 @@ describe('auto-close of unanswered proactive alerts', () => {
         get(AppConfig),
         get(Clock),
         get(LifecycleService),
+        get(ConversationEvents),
         new MetricsService(),
       );
     };

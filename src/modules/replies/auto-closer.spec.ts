@@ -6,8 +6,9 @@ import { CxoneRateLimitedError, CxoneRejectedError, CxoneUnavailableError } from
 import { InMemoryCxoneClient } from '@/integrations/cxone/testing/in-memory-cxone.client';
 import { AccountsService } from '@/modules/accounts/accounts.service';
 import { ChannelsService } from '@/modules/channels/channels.service';
+import { ConversationEvent, ConversationEvents } from '@/modules/conversations/conversation-events';
 import { FakeClock } from '@/modules/dispatch/testing/dispatch-fakes';
-import { AutoCloseClaim, AutoCloseFinish, ThreadsService } from '@/modules/threads/threads.service';
+import { AutoCloseClaim, AutoCloseFinish, ThreadRow, ThreadsService } from '@/modules/threads/threads.service';
 import { AutoCloser } from './auto-closer';
 import { ContactUpdateBudget } from './contact-update-budget';
 
@@ -80,6 +81,21 @@ class InMemoryThreads extends ThreadsService {
     );
   }
 
+  override findById(id: string): Promise<ThreadRow | null> {
+    const t = this.rows.get(id);
+    return Promise.resolve(
+      t
+        ? ({
+            id,
+            contactId: `contact-${id}`,
+            status: t.status,
+            closeReason: t.closeReason,
+            idleEndAt: null,
+          } as ThreadRow)
+        : null,
+    );
+  }
+
   override holdAutoClose(claim: Pick<AutoCloseClaim, 'id' | 'claimedUntil'>, leaseUntil: Date): Promise<boolean> {
     const t = this.closing(claim.id);
     if (!t || t.autoCloseAt !== claim.claimedUntil.getTime()) return Promise.resolve(false);
@@ -134,19 +150,28 @@ class ScriptedBudget extends ContactUpdateBudget {
 
 const account = { id: 'acc-1', settings: {} as never };
 
+type ChannelKind = 'SMS' | 'WHATSAPP' | 'BYOC_CHAT';
+
 class FixedChannels extends ChannelsService {
-  constructor() {
+  constructor(private readonly kind: ChannelKind) {
     super(undefined as never, undefined as never, undefined as never, undefined as never);
   }
 
   override cachedInfo() {
-    return Promise.resolve({
-      id: 'ch-1',
-      accountId: 'acc-1',
-      cxoneChannelId: 'sms',
-      kind: 'SMS' as const,
-      isActive: true,
-    });
+    return Promise.resolve({ id: 'ch-1', accountId: 'acc-1', cxoneChannelId: 'ch', kind: this.kind, isActive: true });
+  }
+}
+
+class RecordingEvents extends ConversationEvents {
+  readonly published: Array<{ contactId: string; event: ConversationEvent }> = [];
+
+  constructor() {
+    super(undefined as never);
+  }
+
+  override publish(contactId: string, event: ConversationEvent): Promise<void> {
+    this.published.push({ contactId, event });
+    return Promise.resolve();
   }
 }
 
@@ -171,7 +196,22 @@ describe('AutoCloser', () => {
   let budget: ScriptedBudget;
   let clock: FakeClock;
   let closer: AutoCloser;
+  let events: RecordingEvents;
   const t0 = Date.UTC(2026, 11, 1, 12);
+
+  const build = (contactStatus: 'resolved' | 'closed' = 'resolved', kind: ChannelKind = 'SMS'): AutoCloser =>
+    new AutoCloser(
+      threads,
+      new FixedChannels(kind),
+      new FixedAccounts(),
+      cxone,
+      budget,
+      { autoClose: { intervalMs: 30_000, contactStatus } } as AppConfig,
+      clock,
+      { isDraining: false } as LifecycleService,
+      events,
+      new MetricsService(),
+    );
 
   /** A contact CXone holds, open, and the alert's thread due at `dueAt`. */
   const alert = (id: string, dueAt: number | null, contact: string | null = `c-${id}`): FakeThread => {
@@ -200,17 +240,8 @@ describe('AutoCloser', () => {
     cxone = new InMemoryCxoneClient();
     budget = new ScriptedBudget();
     clock = new FakeClock(t0);
-    closer = new AutoCloser(
-      threads,
-      new FixedChannels(),
-      new FixedAccounts(),
-      cxone,
-      budget,
-      { autoClose: { intervalMs: 30_000, contactStatus: 'resolved' } } as AppConfig,
-      clock,
-      { isDraining: false } as LifecycleService,
-      new MetricsService(),
-    );
+    events = new RecordingEvents();
+    closer = build();
   });
 
   it('resolves the contacts of due unanswered threads and closes them UNANSWERED; others are left alone', async () => {
@@ -230,20 +261,29 @@ describe('AutoCloser', () => {
   });
 
   it('uses the configured contact status', async () => {
-    closer = new AutoCloser(
-      threads,
-      new FixedChannels(),
-      new FixedAccounts(),
-      cxone,
-      budget,
-      { autoClose: { intervalMs: 30_000, contactStatus: 'closed' } } as AppConfig,
-      clock,
-      { isDraining: false } as LifecycleService,
-      new MetricsService(),
-    );
+    closer = build('closed');
     alert('due', t0);
     await closer.run();
     expect(statusCalls()).toEqual([['c-due', 'closed']]);
+  });
+
+  it('tells the open widgets of a chat alert that its conversation ended, and nobody for SMS', async () => {
+    alert('sms', t0 - 1);
+    await closer.run();
+    expect(events.published).toEqual([]);
+
+    closer = build('resolved', 'BYOC_CHAT');
+    alert('chat', t0 - 1);
+    await closer.run();
+    expect(events.published).toEqual([
+      {
+        contactId: 'contact-chat',
+        event: {
+          type: 'conversation',
+          thread: { id: 'chat', status: 'ended', endedBy: 'idle', idleEndsAt: null, canWrite: false },
+        },
+      },
+    ]);
   });
 
   it('leaves the contact open when the customer answers while the close waits for its slot', async () => {

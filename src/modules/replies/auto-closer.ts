@@ -13,7 +13,9 @@ import {
 } from '@/integrations/cxone/cxone.errors';
 import type { DfoContactStatus } from '@/integrations/cxone/dfo.types';
 import { AccountsService } from '@/modules/accounts/accounts.service';
-import { ChannelsService } from '@/modules/channels/channels.service';
+import { ChannelInfo, ChannelsService } from '@/modules/channels/channels.service';
+import { ConversationEvents } from '@/modules/conversations/conversation-events';
+import { toThreadView } from '@/modules/conversations/conversation-views';
 import { AutoCloseClaim, ThreadsService } from '@/modules/threads/threads.service';
 import { AUTO_CLOSE_UPDATES_PER_SECOND, ContactUpdateBudget } from './contact-update-budget';
 
@@ -81,6 +83,7 @@ export class AutoCloser {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly lifecycle: LifecycleService,
+    private readonly events: ConversationEvents,
     metrics: MetricsService,
   ) {
     this.closedTotal = metrics.counter({
@@ -140,8 +143,10 @@ export class AutoCloser {
   private async closeOne(claim: AutoCloseClaim, heldUntil: Map<string, number>): Promise<Outcome> {
     const log = { threadId: claim.id, campaignId: claim.campaignId, cxoneContactId: claim.cxoneContactId };
     let account: CxoneAccountRef;
+    let channel: ChannelInfo;
     try {
-      account = await this.accounts.resolve((await this.channels.cachedInfo(claim.channelId)).accountId);
+      channel = await this.channels.cachedInfo(claim.channelId);
+      account = await this.accounts.resolve(channel.accountId);
     } catch (err) {
       this.logger.warn(log, `auto-close: channel or account not readable (${String(err)}); retried later`);
       return this.defer(claim, UNAVAILABLE_BACKOFF_MS);
@@ -162,22 +167,23 @@ export class AutoCloser {
     try {
       await this.cxone.setContactStatus(account, claim.cxoneContactId, this.config.autoClose.contactStatus);
     } catch (err) {
-      return this.failed(claim, account, err, heldUntil, log);
+      return this.failed(claim, channel, account, err, heldUntil, log);
     }
     // should this fail (the database), the claim's lease brings the thread back and CXone is asked again (harmless)
-    return this.finish(claim, 'resolved', log);
+    return this.finish(claim, channel, 'resolved', log);
   }
 
   private async failed(
     claim: AutoCloseClaim,
+    channel: ChannelInfo,
     account: CxoneAccountRef,
     err: unknown,
     heldUntil: Map<string, number>,
     log: Record<string, unknown>,
   ): Promise<Outcome> {
     if (err instanceof CxoneRejectedError) {
-      if (err.httpStatus === 404) return this.finish(claim, 'contact_gone', log);
-      return this.refused(claim, account, err, log);
+      if (err.httpStatus === 404) return this.finish(claim, channel, 'contact_gone', log);
+      return this.refused(claim, channel, account, err, log);
     }
     if (err instanceof CxoneRateLimitedError) {
       const ms = err.retryAfterMs ?? RATE_LIMITED_BACKOFF_MS;
@@ -209,6 +215,7 @@ export class AutoCloser {
    */
   private async refused(
     claim: AutoCloseClaim,
+    channel: ChannelInfo,
     account: CxoneAccountRef,
     err: CxoneRejectedError,
     log: Record<string, unknown>,
@@ -218,11 +225,11 @@ export class AutoCloser {
       status = (await this.cxone.getContact(account, claim.cxoneContactId)).status;
     } catch (readErr) {
       if (readErr instanceof CxoneRejectedError && readErr.httpStatus === 404)
-        return this.finish(claim, 'contact_gone', log);
+        return this.finish(claim, channel, 'contact_gone', log);
       this.failuresTotal.inc({ reason: 'unavailable' });
       return this.defer(claim, UNAVAILABLE_BACKOFF_MS);
     }
-    if (ENDED.has(status)) return this.finish(claim, 'already_ended', log);
+    if (ENDED.has(status)) return this.finish(claim, channel, 'already_ended', log);
     this.failuresTotal.inc({ reason: 'rejected' });
     await this.threads.abandonAutoClose(claim.id);
     this.logger.error({ ...log, contactStatus: status }, `auto-close given up: ${err.message}`);
@@ -231,6 +238,7 @@ export class AutoCloser {
 
   private async finish(
     claim: AutoCloseClaim,
+    channel: ChannelInfo,
     how: 'resolved' | 'contact_gone' | 'already_ended',
     log: Record<string, unknown>,
   ): Promise<Outcome> {
@@ -245,6 +253,11 @@ export class AutoCloser {
     }
     this.closedTotal.inc({ how });
     this.logger.log({ ...log, how }, 'unanswered alert auto-closed');
+    if (finished === 'closed' && channel.kind === 'BYOC_CHAT') {
+      // a chat alert: the customer's open widgets show the conversation ended
+      const thread = await this.threads.findById(claim.id);
+      if (thread) await this.events.publish(thread.contactId, { type: 'conversation', thread: toThreadView(thread) });
+    }
     return 'closed';
   }
 

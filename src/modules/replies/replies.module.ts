@@ -7,6 +7,7 @@ import { CxoneModule } from '@/integrations/cxone/cxone.module';
 import { AccountsModule } from '@/modules/accounts/accounts.module';
 import { ChannelsModule } from '@/modules/channels/channels.module';
 import { ContactsModule } from '@/modules/contacts/contacts.module';
+import { ConversationsModule } from '@/modules/conversations/conversations.module';
 import { DispatchModule } from '@/modules/dispatch/dispatch.module';
 import { MessagesModule } from '@/modules/messages/messages.module';
 import { ThreadsModule } from '@/modules/threads/threads.module';
@@ -31,6 +32,7 @@ import { RepliesProcessor } from './replies.processor';
     AccountsModule,
     ChannelsModule,
     ContactsModule,
+    ConversationsModule,
     DispatchModule,
     MessagesModule,
     ThreadsModule,
