@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import type { Counter } from 'prom-client';
 import { NotFoundError, ValidationFailedError } from '@/infra/errors/domain-error';
+import { textProblem } from '@/infra/http/input-check';
 import { keysetPage } from '@/infra/http/pagination';
 import { MetricsService } from '@/infra/metrics/metrics.service';
 import type { ConsentSource } from '@/infra/prisma/generated/client';
@@ -218,6 +219,11 @@ export class ContactsService {
   /** The channel (404 when unknown) and the address normalised as intake does (400 when it is not valid). */
   private async resolve(channelId: string, raw: string): Promise<{ channel: ChannelInfo; address: string }> {
     const channel = await this.channels.info(channelId);
+    // Path parameters are not covered by the input checks of queries and bodies.
+    const unstorable = textProblem(raw);
+    if (unstorable) {
+      throw new ValidationFailedError(`address ${unstorable}`, [{ field: 'address', problems: [unstorable] }]);
+    }
     const normalized = normalizeAddress(channel.kind, raw);
     if (!normalized.ok) {
       // A '+' sent raw in a query string becomes a space; in a path it is kept, but %2B is the safe spelling.

@@ -152,5 +152,9 @@ describe('exportLine', () => {
     expect(exportLine({ address: 'user "a", b\nc', channelId: CHANNEL, optedOutAt: null, source: 'ADMIN' })).toBe(
       `"user ""a"", b\nc",${CHANNEL},,ADMIN\n`,
     );
+    const quoted = ['say "hi"', 'two\nlines', 'cr\r', 'plain'].map(
+      (address) => exportLine({ address, channelId: CHANNEL, optedOutAt: null, source: 'ADMIN' }).split(',')[0],
+    );
+    expect(quoted).toEqual(['"say ""hi"""', '"two\nlines"', '"cr\r"', 'plain']);
   });
 });
