@@ -222,6 +222,13 @@ describe('the opt-out API: PUT/GET/DELETE, CSV import and export', () => {
       expectError(await admin.get(`${path(cy)}?cursor=yesterday`), 400);
     });
 
+    it('records one opt-out for concurrent PUTs of a new customer (one 201, the rest 200)', async () => {
+      const [ivy] = phones(1);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => admin.put<Consent>(path(ivy))));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+      expect((await consentOf(ivy)).history.map((e) => `${e.kind} ${e.source}`)).toEqual(['OPT_OUT ADMIN']);
+    });
+
     it('takes chat user ids as given, with any character encoded', async () => {
       const id = 'user/42 ü+x';
       expect(answer(await admin.put<Consent>(path(id, chat)))).toMatchObject({

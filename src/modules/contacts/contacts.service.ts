@@ -68,7 +68,7 @@ export class ContactsService {
       create: true,
     });
     if (!result) throw new Error('setConsent with create answered no contact'); // it creates one when missing
-    if (result.changed) this.recorded(channel.id, 'OPT_OUT', 'ADMIN');
+    if (result.changed) this.noteChange(channel.id, 'OPT_OUT', 'ADMIN');
     return { state: toConsent(channel.id, address, result.contact), created: result.changed };
   }
 
@@ -86,7 +86,7 @@ export class ContactsService {
       create: false,
     });
     if (!result) throw new ContactNotFoundError(address);
-    if (result.changed) this.recorded(channel.id, 'OPT_IN', 'ADMIN');
+    if (result.changed) this.noteChange(channel.id, 'OPT_IN', 'ADMIN');
     return toConsent(channel.id, address, result.contact);
   }
 
@@ -208,7 +208,7 @@ export class ContactsService {
   }
 
   /** Counts a consent change in threadline_consent_changes_total. */
-  private recorded(channelId: string, kind: 'OPT_OUT' | 'OPT_IN', source: ConsentSource): void {
+  private noteChange(channelId: string, kind: 'OPT_OUT' | 'OPT_IN', source: ConsentSource): void {
     this.logger.log({ channelId, kind, source }, 'consent recorded');
     this.counted(channelId, kind, source);
   }
