@@ -13,6 +13,7 @@ import { startTestApp, TestApp } from '@test/helpers/app';
 import { eventually } from '@test/helpers/eventually';
 import type { HttpClient } from '@test/helpers/http';
 import { startSimulator, TestSimulator } from '@test/helpers/simulator';
+import { SweeperService } from '@/modules/dispatch/sweeper.service';
 
 const WEBHOOK_SECRET = 'threadline-dev-webhook-secret'; // the simulator's default, accepted for the simulator tenant
 
@@ -330,6 +331,18 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
     );
     expect((await getCampaign(admin, campaign.id)).counts.sent).toBe(3);
     expect(await outcomes(campaign.id)).toEqual({ replied: 2, optedOut: 1, autoClosed: 0, replyRate: 0.6667 });
+
+    await t.app.get(SweeperService).sweep(); // what exports the per-campaign gauges, every SWEEPER_INTERVAL_MS
+    const exported = (await t.http.get('/metrics')).text
+      .split('\n')
+      .filter((line) => line.includes(`campaign="${campaign.id}"`) && /outcomes|reply_rate|status="sent"/.test(line));
+    expect(exported.sort()).toEqual([
+      `threadline_campaign_outcomes{campaign="${campaign.id}",outcome="auto_closed"} 0`,
+      `threadline_campaign_outcomes{campaign="${campaign.id}",outcome="opted_out"} 1`,
+      `threadline_campaign_outcomes{campaign="${campaign.id}",outcome="replied"} 2`,
+      `threadline_campaign_recipients{campaign="${campaign.id}",status="sent"} 3`,
+      `threadline_campaign_reply_rate{campaign="${campaign.id}"} ${2 / 3}`,
+    ]);
   });
 
   describe('WhatsApp outside the 24-hour window', () => {

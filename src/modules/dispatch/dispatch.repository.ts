@@ -304,6 +304,21 @@ export class DispatchRepository {
     await this.prisma.pool.query('UPDATE campaign_recipient SET updated_at = now() WHERE id = ANY($1::uuid[])', [ids]);
   }
 
+  /**
+   * Campaigns running or paused, and those finished within `finishedWithinMs` (replies keep coming after the last
+   * send), newest first, at most `limit`.
+   */
+  async recentCampaignIds(finishedWithinMs: number, limit: number): Promise<string[]> {
+    const { rows } = await this.prisma.pool.query<{ id: string }>(
+      `SELECT id FROM campaign
+       WHERE kind = 'CAMPAIGN' AND (status IN ('RUNNING', 'PAUSED')
+         OR (status IN ('COMPLETED', 'CANCELLED') AND updated_at > now() - make_interval(secs => $1 / 1000.0)))
+       ORDER BY created_at DESC LIMIT $2`,
+      [finishedWithinMs, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async activeCampaignIds(): Promise<string[]> {
     const { rows } = await this.prisma.pool.query<{ id: string }>(
       `SELECT id FROM campaign WHERE status IN ('RUNNING', 'PAUSED')`,
