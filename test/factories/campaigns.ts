@@ -24,6 +24,7 @@ export interface Campaign {
   id: string;
   status: string;
   counts: Counts;
+  autoCloseAfterSeconds: number | null;
   progress: { done: number; remaining: number; sendRatePerSecond: number; etaSeconds: number | null };
   intake?: {
     received: number;
@@ -48,6 +49,7 @@ export interface Recipient {
   cxoneThreadId: string | null;
   cxoneMessageId: string | null;
   threadExternalId: string;
+  sentAt: string | null;
 }
 
 let seq = 0;

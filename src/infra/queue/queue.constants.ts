@@ -12,7 +12,10 @@ export enum QueueName {
   Campaigns = 'campaigns',
   /** BYOC conversations: relaying customer messages to CXone, closing ended conversations' CXone contacts. */
   Conversations = 'conversations',
-  /** What customers and CXone tell Threadline: pushed CXone events, answers to keywords. */
+  /**
+   * The proactive loop: what customers and CXone tell Threadline (pushed CXone events, answers to keywords), and
+   * alerts nobody answered, resolved in CXone.
+   */
   Inbound = 'inbound',
 }
 
@@ -45,6 +48,8 @@ export enum JobName {
   SweepCxoneEvents = 'inbound.sweep-events',
   /** Answer a customer's HELP keyword with the channel's help reply, in the same thread. */
   SendHelpReply = 'inbound.help-reply',
+  /** Resolve in CXone the proactive threads whose reply window passed with no reply (auto-close). */
+  AutoCloseThreads = 'inbound.auto-close-threads',
 }
 
 /** Fields every payload may carry so logs of a job can be joined with the request that caused it. */
@@ -64,6 +69,7 @@ export interface JobPayloads {
   [JobName.ProcessCxoneEvent]: TracedPayload & { eventRowId: string };
   [JobName.SweepCxoneEvents]: TracedPayload;
   [JobName.SendHelpReply]: TracedPayload & { messageId: string };
+  [JobName.AutoCloseThreads]: TracedPayload;
 }
 
 /** The queue each job runs on (`dispatch`: the account's own dispatch queue). */
@@ -79,6 +85,7 @@ export const JOB_QUEUE: { readonly [N in JobName]: QueueName | typeof DISPATCH_Q
   [JobName.ProcessCxoneEvent]: QueueName.Inbound,
   [JobName.SweepCxoneEvents]: QueueName.Inbound,
   [JobName.SendHelpReply]: QueueName.Inbound,
+  [JobName.AutoCloseThreads]: QueueName.Inbound,
 };
 
 /** Worker settings per static queue. */
@@ -99,6 +106,7 @@ export const JOB_SCHEDULES: ReadonlyArray<{ id: string; name: JobName; everyMs: 
     everyMs: (config) => config.dispatch.sweeperIntervalMs,
   },
   { id: 'sweep-cxone-events', name: JobName.SweepCxoneEvents, everyMs: (config) => config.dispatch.sweeperIntervalMs },
+  { id: 'auto-close-threads', name: JobName.AutoCloseThreads, everyMs: (config) => config.autoClose.intervalMs },
 ];
 
 /** Finished jobs are kept briefly for inspection; PostgreSQL holds the lasting record. */

@@ -12,6 +12,7 @@ export type CampaignRow = Pick<
   | 'name'
   | 'status'
   | 'scheduledAt'
+  | 'autoCloseAfterSeconds'
   | 'startedAt'
   | 'completedAt'
   | 'createdAt'
@@ -24,9 +25,10 @@ export type CampaignRow = Pick<
 export type NewCampaign = Omit<CampaignRow, 'startedAt' | 'completedAt' | 'createdAt'>;
 
 export const CAMPAIGN_COLUMNS = `id, kind, channel_id AS "channelId", name, status, content, custom_fields AS "customFields",
-  scheduled_at AS "scheduledAt", started_at AS "startedAt", completed_at AS "completedAt", created_at AS "createdAt",
-  fallback_template AS "fallbackTemplate", quiet_start_minute AS "quietStartMinute", quiet_end_minute AS "quietEndMinute",
-  time_zone AS "timeZone", ignore_quiet_hours AS "ignoreQuietHours"`;
+  scheduled_at AS "scheduledAt", auto_close_after_seconds AS "autoCloseAfterSeconds", started_at AS "startedAt",
+  completed_at AS "completedAt", created_at AS "createdAt", fallback_template AS "fallbackTemplate",
+  quiet_start_minute AS "quietStartMinute", quiet_end_minute AS "quietEndMinute", time_zone AS "timeZone",
+  ignore_quiet_hours AS "ignoreQuietHours"`;
 
 /**
  * Campaign rows, listings and the lifecycle (start, pause, resume, cancel, retry-failed), including the bulk moves of

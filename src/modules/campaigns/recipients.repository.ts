@@ -60,9 +60,10 @@ export class RecipientsRepository {
     return this.transaction(async (client) => {
       await client.query(
         `INSERT INTO campaign (id, kind, channel_id, name, status, content, custom_fields, scheduled_at, fallback_template,
-           started_at, quiet_start_minute, quiet_end_minute, time_zone, ignore_quiet_hours, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5::"CampaignStatus", $6, $7, $8, $9, CASE WHEN $5::text = 'RUNNING' THEN now() END,
-           $10, $11, $12, $13, now(), now())`,
+           auto_close_after_seconds, started_at, quiet_start_minute, quiet_end_minute, time_zone, ignore_quiet_hours,
+           created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5::"CampaignStatus", $6, $7, $8, $9, $10, CASE WHEN $5::text = 'RUNNING' THEN now() END,
+           $11, $12, $13, $14, now(), now())`,
         [
           campaign.id,
           campaign.kind,
@@ -73,6 +74,7 @@ export class RecipientsRepository {
           JSON.stringify(campaign.customFields),
           campaign.scheduledAt,
           campaign.fallbackTemplate ? JSON.stringify(campaign.fallbackTemplate) : null,
+          campaign.autoCloseAfterSeconds,
           campaign.quietStartMinute,
           campaign.quietEndMinute,
           campaign.timeZone,

@@ -4,6 +4,7 @@ import { NotFoundError, ValidationFailedError } from '@/infra/errors/domain-erro
 import { CampaignIntake } from '@/modules/campaigns/campaign-intake';
 import { toRecipientResponse } from '@/modules/campaigns/campaigns.service';
 import { MessageResponse, SendMessageDto } from './dto/proactive-message.dto';
+import { DEFAULT_AUTO_CLOSE_AFTER_SECONDS } from '@/modules/campaigns/dto/campaign.dto';
 import { toProactiveContent, toTemplateRef } from '@/modules/campaigns/dto/content.dto';
 import { toStringRecord } from '@/modules/campaigns/dto/validators';
 import { RecipientIntake } from '@/modules/campaigns/recipient-intake';
@@ -51,6 +52,8 @@ export class ProactiveMessagesService {
         content: toProactiveContent(dto.content),
         customFields: dto.customFields ? toStringRecord(dto.customFields) : {},
         scheduledAt: null,
+        autoCloseAfterSeconds:
+          dto.autoCloseAfterSeconds === undefined ? DEFAULT_AUTO_CLOSE_AFTER_SECONDS : dto.autoCloseAfterSeconds,
         fallbackTemplate: dto.fallbackTemplate ? toTemplateRef(dto.fallbackTemplate) : null,
         // A single message goes out at once: no quiet hours (a campaign is the way to respect them).
         quietStartMinute: null,

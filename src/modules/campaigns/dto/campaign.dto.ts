@@ -27,6 +27,12 @@ import { IsCustomFields } from './validators';
 import { HH_MM_PATTERN } from '../quiet-hours';
 
 export const MAX_INLINE_RECIPIENTS = 100_000;
+/** Unanswered alerts are auto-closed after this by default (24 h); a campaign or message may choose 1 s to 30 days. */
+export const DEFAULT_AUTO_CLOSE_AFTER_SECONDS = 86_400;
+export const MAX_AUTO_CLOSE_AFTER_SECONDS = 30 * 86_400;
+export const AUTO_CLOSE_DESCRIPTION =
+  'Seconds after an alert is sent that a thread with no reply is resolved in CXone and closed (UNANSWERED), so it ' +
+  'never reaches an agent as an empty interaction; answered threads are left to the agent. null: never.';
 export const CAMPAIGN_STATUSES = ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED', 'COMPLETED', 'CANCELLED'] as const;
 export const RECIPIENT_STATUSES = [
   'PENDING',
@@ -152,6 +158,20 @@ export class CreateCampaignDto {
   start?: boolean;
 
   @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_AUTO_CLOSE_AFTER_SECONDS,
+    default: DEFAULT_AUTO_CLOSE_AFTER_SECONDS,
+    description: AUTO_CLOSE_DESCRIPTION,
+  })
+  @IsOmittableOrNull()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_AUTO_CLOSE_AFTER_SECONDS)
+  autoCloseAfterSeconds?: number | null;
+
+  @ApiPropertyOptional({
     type: QuietHoursDto,
     description:
       'No message reaches a recipient between start and end of its own local time: recipients in quiet hours wait ' +
@@ -253,6 +273,8 @@ export class CampaignResponse {
   @ApiProperty({ type: TemplateRefDto, nullable: true, description: 'Sent outside the WhatsApp window, if set' })
   fallbackTemplate!: unknown;
   @ApiProperty({ nullable: true, type: String }) scheduledAt!: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: AUTO_CLOSE_DESCRIPTION }) autoCloseAfterSeconds!:
+    number | null;
   @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) completedAt!: string | null;
   @ApiProperty() createdAt!: string;

@@ -237,7 +237,7 @@ export class FakeContacts extends ContactsService {
   readonly states = new Map<string, ContactState>();
 
   constructor() {
-    super(undefined as never, undefined as never);
+    super(undefined as never, undefined as never, undefined as never);
   }
 
   set(channelId: string, address: string, state: Partial<ContactState>): void {

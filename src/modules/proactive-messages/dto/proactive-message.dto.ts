@@ -1,8 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsObject, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
+import { IsDefined, IsInt, IsObject, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
 import { IsOmittable, IsOmittableOrNull } from '@/infra/http/validation';
-import { RecipientResponse } from '@/modules/campaigns/dto/campaign.dto';
+import {
+  AUTO_CLOSE_DESCRIPTION,
+  DEFAULT_AUTO_CLOSE_AFTER_SECONDS,
+  MAX_AUTO_CLOSE_AFTER_SECONDS,
+  RecipientResponse,
+} from '@/modules/campaigns/dto/campaign.dto';
 import { ContentDto, TemplateRefDto } from '@/modules/campaigns/dto/content.dto';
 import { IsCustomFields } from '@/modules/campaigns/dto/validators';
 
@@ -46,6 +51,20 @@ export class SendMessageDto {
   @ValidateNested()
   @Type(() => TemplateRefDto)
   fallbackTemplate?: TemplateRefDto | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_AUTO_CLOSE_AFTER_SECONDS,
+    default: DEFAULT_AUTO_CLOSE_AFTER_SECONDS,
+    description: AUTO_CLOSE_DESCRIPTION,
+  })
+  @IsOmittableOrNull()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_AUTO_CLOSE_AFTER_SECONDS)
+  autoCloseAfterSeconds?: number | null;
 }
 
 export class MessageResponse extends RecipientResponse {
