@@ -13,6 +13,7 @@ interface Report {
   optedOut: number;
   outsideWindow: number;
   fallbackTemplate: number;
+  deferred: { count: number; earliest: string | null; latest: string | null };
   invalidRows: Array<{ rowNumber: number; reason: string }>;
   estimate: { ratePerSecond: number; seconds: number; backlog: number; secondsWithBacklog: number };
   warnings: Array<{ code: string; field: string | null; message: string }>;
@@ -91,6 +92,7 @@ describe('the pre-flight report', () => {
       optedOut: 1,
       outsideWindow: 0,
       fallbackTemplate: 0,
+      deferred: { count: 0, earliest: null, latest: null },
       invalidRows: [{ rowNumber: 4, reason: expect.stringContaining('to:') as string }],
       estimate: { ratePerSecond: 40, seconds: 1, backlog: 0, secondsWithBacklog: 1 },
       warnings: [
@@ -110,6 +112,43 @@ describe('the pre-flight report', () => {
       campaigns: campaignsBefore,
       outbound: outboundBefore,
     });
+  });
+
+  it('counts who would wait for the end of the quiet hours in their own time zone, and until when', async () => {
+    const now = Date.now();
+    const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
+    const quietHours = { start: hhmm(now - 3600_000), end: hhmm(now + 3600_000) }; // quiet now in UTC
+    const end = new Date(now + 3600_000);
+    const opens = Date.UTC(
+      end.getUTCFullYear(),
+      end.getUTCMonth(),
+      end.getUTCDate(),
+      end.getUTCHours(),
+      end.getUTCMinutes(),
+    );
+    const [utc1, utc2, kiritimati] = phones(3);
+    const body = {
+      name: 'night',
+      channelId: sms.id,
+      content: { type: 'TEXT', text: 'x' },
+      quietHours,
+      recipients: [
+        { to: utc1, timeZone: 'UTC' },
+        { to: utc2, timeZone: 'Etc/UTC' },
+        { to: kiritimati, timeZone: 'Pacific/Kiritimati' }, // UTC+14: ten hours behind the quiet span's clock
+      ],
+    };
+    const report = (await admin.post<Report>('/api/v1/campaigns/preflight', body)).body;
+    const urgent = (await admin.post<Report>('/api/v1/campaigns/preflight', { ...body, ignoreQuietHours: true })).body;
+
+    expect([report.wouldSend, report.deferred, urgent.deferred]).toEqual([
+      3,
+      { count: 2, earliest: new Date(opens).toISOString(), latest: new Date(opens).toISOString() },
+      { count: 0, earliest: null, latest: null },
+    ]);
+
+    const draft = await createCampaign(admin, { ...body, channelId: sms.id });
+    expect((await admin.get<Report>(`/api/v1/campaigns/${draft.id}/preflight`)).body.deferred).toEqual(report.deferred);
   });
 
   it('tells WhatsApp recipients outside the window apart: skipped, or covered by the fallback template', async () => {

@@ -5,6 +5,9 @@ import { CxoneClient, CxoneAccountRef } from '@/integrations/cxone/cxone.client'
 import { AccountsService } from '@/modules/accounts/accounts.service';
 import { ChannelInfo, ChannelsService } from '@/modules/channels/channels.service';
 import { WHATSAPP_WINDOW_MS } from '@/modules/contacts/contacts.service';
+import { Clock } from '@/infra/time/clock';
+import { PreflightDeferred } from './dto/preflight.dto';
+import { QuietHours, parseHhMm, quietHoursEnd } from './quiet-hours';
 import { CampaignIntake } from './campaign-intake';
 import { CampaignsRepository } from './campaigns.repository';
 import { customFieldWarnings, MAX_VALUES_PER_FIELD, UsedCustomFields } from './custom-field-check';
@@ -16,7 +19,15 @@ import { PreflightRepository } from './preflight.repository';
 /** Refused rows listed in the report (all of them are in the rejected-rows download of a stored campaign). */
 export const MAX_INVALID_ROWS_SHOWN = 20;
 
-type Counts = Omit<PreflightReport, 'campaignId' | 'estimate' | 'warnings'>;
+type Counts = Omit<PreflightReport, 'campaignId' | 'estimate' | 'warnings' | 'deferred'>;
+
+/** A campaign's send window, as the pre-flight evaluates it. */
+interface Window {
+  quiet: QuietHours | null;
+  defaultZone: string | null;
+  /** When sending would start (scheduledAt in the future, else now). */
+  startAt: number;
+}
 
 /**
  * The pre-flight report: what a campaign would do if sent now, without storing or sending anything. For a new
@@ -35,6 +46,7 @@ export class CampaignPreflight {
     private readonly cxone: CxoneClient,
     private readonly campaigns: CampaignsRepository,
     private readonly repository: PreflightRepository,
+    private readonly clock: Clock,
   ) {}
 
   async ofNew(dto: CreateCampaignDto): Promise<PreflightReport> {
@@ -56,17 +68,25 @@ export class CampaignPreflight {
         reason,
       })),
     };
-    return this.report(channel, null, counts, used);
+    const zones = new Map<string | null, number>();
+    for (const r of preflight.rows) if (r.status === 'PENDING') zones.set(r.timeZone, (zones.get(r.timeZone) ?? 0) + 1);
+    const quiet =
+      dto.quietHours && !dto.ignoreQuietHours
+        ? { startMinute: parseHhMm(dto.quietHours.start)!, endMinute: parseHhMm(dto.quietHours.end)! }
+        : null;
+    const window = { quiet, defaultZone: dto.timeZone ?? null, startAt: this.startAt(dto.scheduledAt) };
+    return this.report(channel, null, counts, used, this.deferred(window, zones));
   }
 
   async ofStored(id: string): Promise<PreflightReport> {
     const campaign = await this.campaigns.findCampaign(id);
     if (!campaign || campaign.kind !== 'CAMPAIGN') throw new NotFoundError(`no campaign ${id}`); // as CampaignsService answers
     const channel = await this.channels.info(campaign.channelId);
-    const [c, invalidRows, recipientFields] = await Promise.all([
+    const [c, invalidRows, recipientFields, byZone] = await Promise.all([
       this.repository.storedCounts(id, channel.id, WHATSAPP_WINDOW_MS),
       this.repository.firstRejected(id, MAX_INVALID_ROWS_SHOWN),
       this.repository.recipientCustomFields(id, MAX_VALUES_PER_FIELD),
+      this.repository.openByTimeZone(id),
     ]);
     const windowApplies = channel.kind === 'WHATSAPP' && (campaign.content as ProactiveContent).type === 'TEXT';
     const closed = windowApplies ? c.openOutsideWindow : 0;
@@ -84,7 +104,42 @@ export class CampaignPreflight {
       fallbackTemplate: hasFallback ? closed : 0,
       invalidRows,
     };
-    return this.report(channel, id, counts, used);
+    const quiet =
+      campaign.quietStartMinute !== null && campaign.quietEndMinute !== null && !campaign.ignoreQuietHours
+        ? { startMinute: campaign.quietStartMinute, endMinute: campaign.quietEndMinute }
+        : null;
+    const window = {
+      quiet,
+      defaultZone: campaign.timeZone,
+      startAt: this.startAt(campaign.scheduledAt?.toISOString()),
+    };
+    // (recipients opted out since intake are counted as open here: a slight over-count of the deferred)
+    const zones = new Map(byZone.map((z) => [z.timeZone, z.n]));
+    return this.report(channel, id, counts, used, this.deferred(window, zones));
+  }
+
+  private startAt(scheduledAt: string | null | undefined): number {
+    const now = this.clock.now();
+    const at = scheduledAt ? Date.parse(scheduledAt) : NaN;
+    return at > now ? at : now;
+  }
+
+  /** Recipients (counted by time zone) whose local time is in the quiet hours when sending starts. */
+  private deferred(window: Window, zones: Map<string | null, number>): PreflightDeferred {
+    let count = 0;
+    let earliest: number | null = null;
+    let latest: number | null = null;
+    if (window.quiet) {
+      for (const [zone, n] of zones) {
+        const opens = quietHoursEnd(window.quiet, zone ?? window.defaultZone ?? 'UTC', window.startAt);
+        if (opens === null) continue;
+        count += n;
+        earliest = Math.min(earliest ?? opens, opens);
+        latest = Math.max(latest ?? opens, opens);
+      }
+    }
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    return { count, earliest: iso(earliest), latest: iso(latest) };
   }
 
   private async report(
@@ -92,6 +147,7 @@ export class CampaignPreflight {
     campaignId: string | null,
     counts: Counts,
     used: UsedCustomFields,
+    deferred: PreflightDeferred,
   ): Promise<PreflightReport> {
     const account = await this.accounts.resolve(channel.accountId);
     const [backlog, warnings] = await Promise.all([
@@ -102,6 +158,7 @@ export class CampaignPreflight {
     return {
       campaignId,
       ...counts,
+      deferred,
       estimate: {
         ratePerSecond: rate,
         seconds: Math.ceil(counts.wouldSend / rate),

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { LifecycleModule } from '@/infra/http/lifecycle.module';
 import { PrismaModule } from '@/infra/prisma/prisma.module';
+import { TimeModule } from '@/infra/time/time.module';
 import { ChannelsModule } from '@/modules/channels/channels.module';
 import { ContactsModule } from '@/modules/contacts/contacts.module';
 import { DispatchModule } from '@/modules/dispatch/dispatch.module';
@@ -31,6 +32,7 @@ import { RecipientsRepository } from './recipients.repository';
     MessagesModule,
     AccountsModule,
     CxoneModule,
+    TimeModule,
   ],
   providers: [
     CampaignsRepository,

@@ -53,6 +53,16 @@ export class PreflightRepository {
     return rows[0];
   }
 
+  /** The campaign's recipients still to send, by their time zone. */
+  async openByTimeZone(campaignId: string): Promise<Array<{ timeZone: string | null; n: number }>> {
+    const { rows } = await this.prisma.pool.query<{ timeZone: string | null; n: number }>(
+      `SELECT time_zone AS "timeZone", count(*)::int AS n FROM campaign_recipient
+       WHERE campaign_id = $1 AND status = ANY($2::"RecipientStatus"[]) GROUP BY time_zone`,
+      [campaignId, OPEN_RECIPIENT_STATUSES],
+    );
+    return rows;
+  }
+
   async firstRejected(campaignId: string, limit: number): Promise<Array<{ rowNumber: number; reason: string }>> {
     const { rows } = await this.prisma.pool.query<{ rowNumber: number; reason: string }>(
       `SELECT row_number AS "rowNumber", reason FROM campaign_rejected_row

@@ -29,6 +29,15 @@ export class PreflightEstimate {
   @ApiProperty({ description: 'Seconds if the backlog goes first' }) secondsWithBacklog!: number;
 }
 
+export class PreflightDeferred {
+  @ApiProperty({ description: 'Recipients who would wait for the end of the quiet hours in their own time zone' })
+  count!: number;
+  @ApiProperty({ nullable: true, type: String, description: 'When the first of their windows opens' })
+  earliest!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'When the last of their windows opens' })
+  latest!: string | null;
+}
+
 /** What a campaign would do if it were sent now: nothing is stored or sent to compute it. */
 export class PreflightReport {
   @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The stored campaign (null: a dry run)' })
@@ -44,6 +53,11 @@ export class PreflightReport {
     description: 'Outside the WhatsApp window: sent the fallback template instead (counted in wouldSend)',
   })
   fallbackTemplate!: number;
+  @ApiProperty({
+    type: PreflightDeferred,
+    description: 'Of wouldSend: deferred by quiet hours, evaluated at the start time (scheduledAt, else now)',
+  })
+  deferred!: PreflightDeferred;
   @ApiProperty({ type: [PreflightRow], description: 'The first refused rows and why' }) invalidRows!: PreflightRow[];
   @ApiProperty({ type: PreflightEstimate }) estimate!: PreflightEstimate;
   @ApiProperty({ type: [PreflightWarning], description: 'Things that would not stop the campaign but look wrong' })
