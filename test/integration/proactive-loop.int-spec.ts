@@ -391,7 +391,7 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
         fallbackTemplate,
         start: true,
         recipients: [
-          { to: ana, parameters: { '2': 'Monday' } },
+          { to: ana, name: 'Ana', parameters: { '2': 'Monday' } },
           { to: bo, parameters: { '2': 'Monday' } },
           { to: cy }, // cannot fill the fallback template: refused at intake
         ],
@@ -403,6 +403,15 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
         ana: [['TEXT', text.text]],
         bo: [['PLUGIN', { '1': 'BA123', '2': 'Monday' }]],
         cy: [],
+      });
+
+      // Ana was known (by her message) before she was named: the alert's thread shows her name
+      const threads = await admin.get<{ data: Array<{ contact: { address: string; displayName: string | null } }> }>(
+        `/api/v1/threads?campaignId=${created.id}`,
+      );
+      expect(threads.body.data.map((th) => th.contact).find((c) => c.address === ana)).toEqual({
+        address: ana,
+        displayName: 'Ana',
       });
 
       // without a fallback template, free text to Bo (still outside his window) is never sent

@@ -438,7 +438,8 @@ export class ThreadsRepository {
        c AS (
          INSERT INTO contact (id, channel_id, address, display_name, created_at, updated_at)
          SELECT gen_random_uuid(), $1, $2, $3, now(), now() FROM r
-         ON CONFLICT (channel_id, address) DO UPDATE SET updated_at = now() RETURNING id),
+         ON CONFLICT (channel_id, address) DO UPDATE SET display_name = coalesce(EXCLUDED.display_name, contact.display_name), updated_at = now()
+         RETURNING id),
        t AS (
          INSERT INTO thread (id, channel_id, contact_id, id_on_external_platform, origin, status, cxone_contact_id, cxone_thread_id,
                              campaign_id, auto_close_at, last_activity_at, created_at, updated_at)
