@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@/config';
 import { NotFoundError } from '@/infra/errors/domain-error';
 import { keysetPage } from '@/infra/http/pagination';
 import { MessagesService } from '@/modules/messages/messages.service';
@@ -8,6 +9,7 @@ import {
   CampaignOutcomes,
   RepliedThread,
   PolledThread,
+  ReconcileThread,
   SentAlert,
   SentRecipient,
   ThreadRow,
@@ -18,6 +20,7 @@ import {
 export type {
   CampaignOutcomes,
   PolledThread,
+  ReconcileThread,
   RepliedThread,
   SentAlert,
   SentRecipient,
@@ -40,6 +43,7 @@ export class ThreadsService {
   constructor(
     private readonly repository: ThreadsRepository,
     private readonly messages: MessagesService,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -47,7 +51,7 @@ export class ThreadsService {
    * the first message (one statement). False when the recipient was no longer this send's.
    */
   recordSentAlert(alert: SentAlert, recipient: SentRecipient): Promise<boolean> {
-    return this.repository.recordSentAlert(alert, recipient);
+    return this.repository.recordSentAlert(alert, recipient, this.config.reconcile.minDelayMs);
   }
 
   // ── conversations (the chat flow orchestrates these) ──
@@ -122,6 +126,20 @@ export class ThreadsService {
 
   dueForStatusCheck(everyMs: number, limit: number): Promise<PolledThread[]> {
     return this.repository.dueForStatusCheck(everyMs, limit);
+  }
+
+  // ── reconciliation (the reconcile module orchestrates these) ──
+
+  accountsDueForReconcile(now: Date): Promise<string[]> {
+    return this.repository.accountsDueForReconcile(now);
+  }
+
+  claimForReconcile(accountId: string, now: Date, leaseUntil: Date, limit: number): Promise<ReconcileThread[]> {
+    return this.repository.claimForReconcile(accountId, now, leaseUntil, limit);
+  }
+
+  scheduleReconcile(threadId: string, at: Date | null, lastSeenMessageAt: Date | null): Promise<void> {
+    return this.repository.scheduleReconcile(threadId, at, lastSeenMessageAt);
   }
 
   /** The conversation: the thread, its customer and its messages in order. */
