@@ -11,10 +11,11 @@ import { AppConfig } from '@/config';
 import { BYOC_DEFAULTS, byocBenchmark } from './byoc.bench';
 import { intakeLoopBenchmark } from './intake-loop.bench';
 import { limiterBenchmark } from './limiter.bench';
+import { loopBenchmark } from './loop.bench';
 import { pipelineBenchmarks } from './pipeline.bench';
 
 const PIPELINE = ['intake', 'adherence', 'retries', 'headroom', 'memory'];
-const ALL = ['limiter', ...PIPELINE, 'intake-loop', 'byoc'];
+const ALL = ['limiter', ...PIPELINE, 'intake-loop', 'byoc', 'loop'];
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn']);
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       seconds: positive(values['byoc-seconds'], '--byoc-seconds') ?? BYOC_DEFAULTS.seconds,
     });
   }
+  if (selected.has('loop')) await loopBenchmark(config);
   console.log(`\nresults written to bench/results.json (${Math.round((Date.now() - started) / 1000)} s)`);
 }
 

@@ -53,11 +53,9 @@ class FakeThreads extends ThreadsService {
       .sort((a, b) => a.reconcileAt!.getTime() - b.reconcileAt!.getTime())
       .slice(0, limit);
     return Promise.resolve(
-      due.map((r) => {
-        const claimed = { ...r, dueAt: r.reconcileAt! };
-        r.reconcileAt = leaseUntil;
-        delete (claimed as Partial<typeof claimed>).reconcileAt;
-        return claimed as ReconcileThread;
+      due.map(({ reconcileAt, ...thread }) => {
+        this.rows.get(thread.id)!.reconcileAt = leaseUntil;
+        return { ...thread, dueAt: reconcileAt! };
       }),
     );
   }
@@ -215,14 +213,18 @@ describe('ReconcileService', () => {
     expect({ passed: inbound.received.length, found: result.found }).toEqual({ passed: 1, found: 0 });
   });
 
-  it('claims no more threads per round than the read share allows, and leases them', async () => {
+  it('reads a backlog in batches of what the read share allows per interval, each claim leased', async () => {
     for (const id of ['a', 'b', 'c']) await alert(id, MINUTE);
 
     const result = await service().round();
 
-    expect(threads.claims).toEqual([{ limit: 2, leaseUntil: new Date(clock.now() + RECONCILE_LEASE_MS) }]);
-    expect(result.reads).toBe(2);
-    expect(threads.scheduled('c')).toBe(at(clock.now())); // still due: the next round takes it
+    const lease = new Date(clock.now() + RECONCILE_LEASE_MS);
+    expect(threads.claims).toEqual([
+      { limit: 2, leaseUntil: lease },
+      { limit: 2, leaseUntil: lease },
+    ]);
+    expect({ reads: result.reads, threads: result.threads }).toEqual({ reads: 3, threads: 3 });
+    expect(['a', 'b', 'c'].map((id) => threads.scheduled(id))).toEqual(Array(3).fill(at(clock.now() + 10 * SECOND)));
   });
 
   it('gives a thread back to its place in the line when the read budget is spent', async () => {
@@ -239,8 +241,8 @@ describe('ReconcileService', () => {
   });
 
   it('stops the account’s round on a 429, blocks its reads for Retry-After and gives the threads back', async () => {
-    budget.share = 10;
-    const ids = Array.from({ length: 10 }, (_, i) => `t${i}`);
+    budget.share = 20;
+    const ids = Array.from({ length: 20 }, (_, i) => `t${i}`);
     for (const id of ids) await alert(id, MINUTE);
     cxone.failNext('listContactMessages', new CxoneRateLimitedError('contactMessages', 7000));
 
@@ -250,12 +252,13 @@ describe('ReconcileService', () => {
       blocks: [{ accountId: ACCOUNT, ms: 7000 }],
       rateLimited: 1,
     });
-    // reads already in flight (at most the round's concurrency) finish; no thread is read after the 429
+    // reads already in flight (at most the round's concurrency) finish; no thread is read after the 429, no more claimed
     const reads = cxone.callsOf('listContactMessages').length;
     const givenBack = ids.filter((id) => threads.scheduled(id) === at(clock.now()));
-    expect({ readsAtMost4: reads <= 4, givenBack: givenBack.length }).toEqual({
-      readsAtMost4: true,
-      givenBack: 10 - reads + 1,
+    expect({ readsAtMost8: reads <= 8, givenBack: givenBack.length, claims: threads.claims.length }).toEqual({
+      readsAtMost8: true,
+      givenBack: 20 - reads + 1,
+      claims: 1,
     });
   });
 

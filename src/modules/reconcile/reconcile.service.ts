@@ -17,7 +17,9 @@ export const RECONCILE_LEASE_MS = 5 * 60_000;
 /** Back-off of the account's reads after a 429 that named no Retry-After. */
 export const RATE_LIMITED_BACKOFF_MS = 30_000;
 /** Threads of one account read at the same time within a round (each still waits for its read slot). */
-const READ_CONCURRENCY = 4;
+const READ_CONCURRENCY = 8;
+/** A round goes on reading a backlog for at most this many intervals (the next round then takes over). */
+const ROUND_INTERVALS = 4;
 
 export interface RoundResult {
   accounts: number;
@@ -91,33 +93,48 @@ export class ReconcileService {
   private async runRound(): Promise<RoundResult> {
     const result: RoundResult = { accounts: 0, threads: 0, reads: 0, found: 0, rateLimited: 0 };
     if (!this.config.reconcile.enabled) return result;
-    for (const accountId of await this.threads.accountsDueForReconcile(new Date(this.clock.now()))) {
-      result.accounts++;
-      try {
-        await this.reconcileAccount(accountId, result);
-      } catch (err) {
-        this.logger.warn(
-          { accountId },
-          `reconciliation round failed for the account; next round retries: ${String(err)}`,
-        );
-      }
-    }
+    const accounts = await this.threads.accountsDueForReconcile(new Date(this.clock.now()));
+    result.accounts = accounts.length;
+    // accounts side by side: each reads within its own share
+    await Promise.all(
+      accounts.map((accountId) =>
+        this.reconcileAccount(accountId, result).catch((err: unknown) =>
+          this.logger.warn(
+            { accountId },
+            `reconciliation round failed for the account; next round retries: ${String(err)}`,
+          ),
+        ),
+      ),
+    );
     if (result.found > 0) this.logger.log(result, 'reconciliation found customer messages the webhook had not brought');
     return result;
   }
 
-  /** The account's share of one round: as many threads as its read share allows in one interval. */
+  /**
+   * The account's part of a round: batches of due threads (as many as its read share allows in one interval), one
+   * after another while threads are due and slots come, for at most ROUND_INTERVALS intervals, so a backlog is read
+   * at the full share without rounds waiting on each other.
+   */
   private async reconcileAccount(accountId: string, result: RoundResult): Promise<void> {
     const account = await this.accounts.resolve(accountId);
     const { intervalMs } = this.config.reconcile;
-    const perRound = Math.max(1, Math.ceil((this.budget.perSecond('reconcile') * intervalMs) / 1000));
-    const now = this.clock.now();
-    const claimed = await this.threads.claimForReconcile(
-      accountId,
-      new Date(now),
-      new Date(now + RECONCILE_LEASE_MS),
-      perRound,
-    );
+    const batch = Math.max(1, Math.ceil((this.budget.perSecond('reconcile') * intervalMs) / 1000));
+    const endsAt = this.clock.now() + intervalMs * ROUND_INTERVALS;
+    for (;;) {
+      const now = this.clock.now();
+      const claimed = await this.threads.claimForReconcile(
+        accountId,
+        new Date(now),
+        new Date(now + RECONCILE_LEASE_MS),
+        batch,
+      );
+      const spent = await this.readBatch(account, claimed, result);
+      if (spent || claimed.length < batch || this.clock.now() >= endsAt) return;
+    }
+  }
+
+  /** Reads a batch of claimed threads, READ_CONCURRENCY at a time. True when the share ran out or CXone said 429. */
+  private async readBatch(account: CxoneAccountRef, claimed: ReconcileThread[], result: RoundResult): Promise<boolean> {
     let stopped = false;
     const queue = [...claimed];
     const worker = async (): Promise<void> => {
@@ -128,17 +145,26 @@ export class ReconcileService {
         }
         const outcome = await this.reconcileThread(account, thread, result).catch(async (err: unknown) => {
           if (!(err instanceof CxoneRateLimitedError)) throw err;
+          if (!stopped) {
+            result.rateLimited++;
+            const backoffMs = err.retryAfterMs ?? RATE_LIMITED_BACKOFF_MS;
+            await this.budget.block(account.id, backoffMs);
+            this.logger.warn(
+              { accountId: account.id, backoffMs },
+              'CXone rate-limited contact reads: reconciliation backs off',
+            );
+          }
           stopped = true;
-          result.rateLimited++;
-          const backoffMs = err.retryAfterMs ?? RATE_LIMITED_BACKOFF_MS;
-          await this.budget.block(accountId, backoffMs);
-          this.logger.warn({ accountId, backoffMs }, 'CXone rate-limited contact reads: reconciliation backs off');
           return 'released' as const;
         });
-        if (outcome === 'released') await this.release(thread);
+        if (outcome === 'released') {
+          stopped = true;
+          await this.release(thread);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, claimed.length) }, worker));
+    return stopped;
   }
 
   /**
