@@ -8,7 +8,7 @@ import type { ContactReadBudget, ContactReadUse } from '@/modules/conversations/
 import { FakeClock } from '@/modules/dispatch/testing/dispatch-fakes';
 import type { CustomerMessage, InboundOutcome, InboundService } from '@/modules/replies/inbound.service';
 import { ReconcileThread, ThreadsService } from '@/modules/threads/threads.service';
-import { RATE_LIMITED_BACKOFF_MS, RECONCILE_LEASE_MS, ReconcileService } from './reconcile.service';
+import { RATE_LIMITED_BACKOFF_MS, readConcurrency, RECONCILE_LEASE_MS, ReconcileService } from './reconcile.service';
 
 const ACCOUNT = 'acc-1';
 const SECOND = 1000;
@@ -213,18 +213,20 @@ describe('ReconcileService', () => {
     expect({ passed: inbound.received.length, found: result.found }).toEqual({ passed: 1, found: 0 });
   });
 
-  it('reads a backlog in batches of what the read share allows per interval, each claim leased', async () => {
-    for (const id of ['a', 'b', 'c']) await alert(id, MINUTE);
+  it('reads a backlog in batches (the share per interval, or what is in flight at once), each claim leased', async () => {
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (const id of ids) await alert(id, MINUTE);
 
     const result = await service().round();
 
     const lease = new Date(clock.now() + RECONCILE_LEASE_MS);
+    // a share of 2/s keeps 4 reads in flight (readConcurrency), so batches of 4
     expect(threads.claims).toEqual([
-      { limit: 2, leaseUntil: lease },
-      { limit: 2, leaseUntil: lease },
+      { limit: 4, leaseUntil: lease },
+      { limit: 4, leaseUntil: lease },
     ]);
-    expect({ reads: result.reads, threads: result.threads }).toEqual({ reads: 3, threads: 3 });
-    expect(['a', 'b', 'c'].map((id) => threads.scheduled(id))).toEqual(Array(3).fill(at(clock.now() + 10 * SECOND)));
+    expect({ reads: result.reads, threads: result.threads }).toEqual({ reads: 6, threads: 6 });
+    expect(ids.map((id) => threads.scheduled(id))).toEqual(Array(6).fill(at(clock.now() + 10 * SECOND)));
   });
 
   it('gives a thread back to its place in the line when the read budget is spent', async () => {
@@ -255,8 +257,8 @@ describe('ReconcileService', () => {
     // reads already in flight (at most the round's concurrency) finish; no thread is read after the 429, no more claimed
     const reads = cxone.callsOf('listContactMessages').length;
     const givenBack = ids.filter((id) => threads.scheduled(id) === at(clock.now()));
-    expect({ readsAtMost8: reads <= 8, givenBack: givenBack.length, claims: threads.claims.length }).toEqual({
-      readsAtMost8: true,
+    expect({ readsAtMost10: reads <= 10, givenBack: givenBack.length, claims: threads.claims.length }).toEqual({
+      readsAtMost10: true,
       givenBack: 20 - reads + 1,
       claims: 1,
     });
@@ -311,5 +313,11 @@ describe('ReconcileService', () => {
     const result = await service().round();
 
     expect({ claims: threads.claims.length, reads: result.reads }).toEqual({ claims: 0, reads: 0 });
+  });
+});
+
+describe('readConcurrency', () => {
+  it('keeps enough reads in flight for the share at half a second a read, 4 to 32', () => {
+    expect([1, 2, 12, 15, 40, 120].map(readConcurrency)).toEqual([4, 4, 6, 8, 20, 32]);
   });
 });

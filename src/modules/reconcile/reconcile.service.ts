@@ -16,8 +16,14 @@ import { nextReconcileAt, ReconcileBackoff } from './reconcile-backoff';
 export const RECONCILE_LEASE_MS = 5 * 60_000;
 /** Back-off of the account's reads after a 429 that named no Retry-After. */
 export const RATE_LIMITED_BACKOFF_MS = 30_000;
-/** Threads of one account read at the same time within a round (each still waits for its read slot). */
-const READ_CONCURRENCY = 8;
+/**
+ * Reads of one account in flight at once: enough to keep the share's pace while a read takes up to this long (each
+ * still waits for its slot, so more in flight never means more reads per second).
+ */
+const READ_LATENCY_ALLOWANCE_MS = 500;
+export function readConcurrency(readsPerSecond: number): number {
+  return Math.min(32, Math.max(4, Math.ceil((readsPerSecond * READ_LATENCY_ALLOWANCE_MS) / 1000)));
+}
 /** A round goes on reading a backlog for at most this many intervals (the next round then takes over). */
 const ROUND_INTERVALS = 4;
 
@@ -118,7 +124,9 @@ export class ReconcileService {
   private async reconcileAccount(accountId: string, result: RoundResult): Promise<void> {
     const account = await this.accounts.resolve(accountId);
     const { intervalMs } = this.config.reconcile;
-    const batch = Math.max(1, Math.ceil((this.budget.perSecond('reconcile') * intervalMs) / 1000));
+    const share = this.budget.perSecond('reconcile');
+    const concurrency = readConcurrency(share);
+    const batch = Math.max(concurrency, Math.ceil((share * intervalMs) / 1000));
     const endsAt = this.clock.now() + intervalMs * ROUND_INTERVALS;
     for (;;) {
       const now = this.clock.now();
@@ -128,13 +136,18 @@ export class ReconcileService {
         new Date(now + RECONCILE_LEASE_MS),
         batch,
       );
-      const spent = await this.readBatch(account, claimed, result);
+      const spent = await this.readBatch(account, claimed, concurrency, result);
       if (spent || claimed.length < batch || this.clock.now() >= endsAt) return;
     }
   }
 
-  /** Reads a batch of claimed threads, READ_CONCURRENCY at a time. True when the share ran out or CXone said 429. */
-  private async readBatch(account: CxoneAccountRef, claimed: ReconcileThread[], result: RoundResult): Promise<boolean> {
+  /** Reads a batch of claimed threads, `concurrency` at a time. True when the share ran out or CXone said 429. */
+  private async readBatch(
+    account: CxoneAccountRef,
+    claimed: ReconcileThread[],
+    concurrency: number,
+    result: RoundResult,
+  ): Promise<boolean> {
     let stopped = false;
     const queue = [...claimed];
     const worker = async (): Promise<void> => {
@@ -163,7 +176,7 @@ export class ReconcileService {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, claimed.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
     return stopped;
   }
 
