@@ -7,6 +7,9 @@ import { LifecycleService } from '@/infra/http/lifecycle.service';
 import { SimulatorJsonLogger } from '@/simulator/json-logger';
 import { createSimulatorApp } from '@/simulator/simulator.app';
 
+/** How often idle keep-alive connections are closed while shutting down. */
+const IDLE_SWEEP_MS = 100;
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   // Without a CXone tenant, `npm start` plays CXone itself: the simulator listens first, so the first sends find it.
@@ -54,6 +57,7 @@ function installShutdown(app: NestFastifyApplication, config: AppConfig, simulat
     shuttingDown = true;
     logger.log(`${signal} received: shutting down`);
     app.get(LifecycleService).beginShutdown();
+    closeConnectionsAsTheyGoIdle(app);
     setTimeout(() => {
       logger.error(`shutdown took longer than ${config.app.shutdownTimeoutMs} ms: exiting`);
       process.exit(1);
@@ -72,6 +76,16 @@ function installShutdown(app: NestFastifyApplication, config: AppConfig, simulat
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+}
+
+/**
+ * Closing the HTTP server drops the connections idle at that moment; one still busy (e.g. reading and dropping the
+ * rest of an upload refused early) would keep it open until the deadline once it goes idle. Until the process exits,
+ * idle connections are closed as they appear.
+ */
+function closeConnectionsAsTheyGoIdle(app: NestFastifyApplication): void {
+  const server = app.getHttpServer();
+  setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS).unref();
 }
 
 main().catch((err: unknown) => {

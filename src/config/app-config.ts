@@ -76,6 +76,13 @@ export class AppConfig {
     /** A send job whose worker stops renewing its lock (crash, SIGKILL) runs again elsewhere after about this long. */
     lockDurationMs: number;
   };
+  /** Unanswered proactive threads resolved in CXone after their campaign's window (the proactive loop). */
+  readonly autoClose: {
+    /** How often due threads are looked for (the job scheduler's period). */
+    intervalMs: number;
+    /** The CXone contact status an unanswered alert's contact is given. */
+    contactStatus: 'resolved' | 'closed';
+  };
   readonly byoc: {
     publicUrl: string;
     /** HMAC key of widget session tokens (a fixed development key when unset outside production). */
@@ -193,6 +200,7 @@ export class AppConfig {
       minDelayMs: env.RECONCILE_MIN_DELAY_MS,
       maxDelayMs: env.RECONCILE_MAX_DELAY_MS,
     };
+    this.autoClose = { intervalMs: env.AUTO_CLOSE_INTERVAL_MS, contactStatus: env.AUTO_CLOSE_CONTACT_STATUS };
 
     const simulatorUrl = (env.SIMULATOR_URL ?? `http://127.0.0.1:${env.SIMULATOR_PORT}`).replace(/\/$/, '');
     this.simulator = {

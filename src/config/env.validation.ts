@@ -356,6 +356,17 @@ export class EnvironmentVariables {
   @Max(600000)
   DISPATCH_LOCK_DURATION_MS = 30000;
 
+  // ── the proactive loop ──
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(500)
+  @Max(3600000)
+  AUTO_CLOSE_INTERVAL_MS = 30000;
+
+  @IsIn(['resolved', 'closed'], { message: 'AUTO_CLOSE_CONTACT_STATUS must be one of: resolved, closed' })
+  AUTO_CLOSE_CONTACT_STATUS: 'resolved' | 'closed' = 'resolved';
+
   // ── BYOC middleware and the chat widget ──
 
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'PUBLIC_URL must be an http(s) URL' })

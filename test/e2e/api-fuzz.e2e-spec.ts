@@ -99,6 +99,7 @@ describe('the API under a fuzz of bad requests', () => {
       clientId: 'fuzz',
       clientSecret: 'fuzz',
     });
+    const [optOutAddress] = phones(1);
     const intake = await createCampaign(admin, { channelId: sms.id, recipients: [{ to: phones(1)[0] }] });
     const lifecycle = await createCampaign(admin, { channelId: sms.id, recipients: [{ to: phones(1)[0] }] });
     const message = await admin.post<{ id: string }>('/api/v1/messages', {
@@ -119,7 +120,9 @@ describe('the API under a fuzz of bad requests', () => {
       authorization: `Bearer ${key}`,
       // Deleting the fixtures would leave later operations nothing to validate against: deletes get an unknown id.
       // Campaign state changes get their own campaign, so the intake campaign keeps taking recipients.
-      pathValue: (path, method) => {
+      pathValue: (path, method, name) => {
+        // a customer's consent: a real channel and an address, so PUT reaches its body validation
+        if (path === '/api/v1/opt-outs/{channelId}/{address}') return name === 'channelId' ? sms.id : optOutAddress;
         if (method === 'DELETE') return UNKNOWN_ID;
         if (/\/campaigns\/\{id\}\/(start|pause|resume|cancel|retry-failed)$/.test(path)) return lifecycle.id;
         if (path.endsWith('/templates/sync')) return whatsapp.id;

@@ -24,6 +24,7 @@ export interface Campaign {
   id: string;
   status: string;
   counts: Counts;
+  autoCloseAfterSeconds: number | null;
   progress: { done: number; remaining: number; sendRatePerSecond: number; etaSeconds: number | null };
   intake?: {
     received: number;
@@ -32,6 +33,7 @@ export interface Campaign {
     rejected: number;
     optedOut: number;
     outsideWindow: number;
+    fallbackTemplate: number;
   };
 }
 
@@ -47,6 +49,7 @@ export interface Recipient {
   cxoneThreadId: string | null;
   cxoneMessageId: string | null;
   threadExternalId: string;
+  sentAt: string | null;
 }
 
 let seq = 0;

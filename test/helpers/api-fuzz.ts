@@ -324,7 +324,9 @@ export function generateCases(document: OpenApiDocument, fixtures: FuzzFixtures,
       add('a trailing slash', `${path()}/${query()}`);
       add('a doubled slash', `${path().replace('/api/', '/api//')}${query()}`);
       add('a fragment-like %23', `${path()}%23x${query()}`);
-      add('another method', path() + query(), { method: upper === 'PUT' ? 'PATCH' : 'PUT' });
+      // a method the path does not document (a path may take PUT as well as GET and DELETE)
+      const undocumented = ['PUT', 'PATCH', 'POST', 'DELETE'].find((m) => !(m.toLowerCase() in operations));
+      if (undocumented) add('another method', path() + query(), { method: undocumented });
       if (upper === 'GET') add('HEAD', path() + query(), { method: 'HEAD' });
 
       // ── path parameters ──

@@ -80,6 +80,7 @@ describe('proactive campaigns through the simulator', () => {
       rejected: 0,
       optedOut: 0,
       outsideWindow: 0,
+      fallbackTemplate: 0,
     });
 
     const done = await waitForCampaign(admin, campaign.id);
@@ -479,6 +480,7 @@ describe('proactive campaigns through the simulator', () => {
         rejected: 3,
         optedOut: 0,
         outsideWindow: 0,
+        fallbackTemplate: 0,
       });
       const csv = await admin.get(`/api/v1/campaigns/${campaign.id}/rejected-rows`);
       expect(csv.headers.get('content-type')).toContain('text/csv');
@@ -502,6 +504,7 @@ describe('proactive campaigns through the simulator', () => {
         rejected: 1,
         optedOut: 0,
         outsideWindow: 0,
+        fallbackTemplate: 0,
       });
 
       const second = await admin.post<Campaign>(`/api/v1/campaigns/${campaign.id}/recipients`, `phone\n${b}\n${c}\n`, {

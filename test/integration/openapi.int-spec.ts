@@ -32,4 +32,23 @@ describe('the OpenAPI document (/docs/json)', () => {
       expect.arrayContaining(['to', 'name', 'parameters', 'customFields']),
     );
   });
+
+  it('describes the opt-out ledger routes: CSV in for the import, CSV out for the export, 200 or 201 for PUT', () => {
+    const operations = (path: string): string[] => Object.keys(doc.paths[path] ?? {}).sort();
+    expect({
+      ledger: operations('/api/v1/opt-outs/{channelId}/{address}'),
+      import: operations('/api/v1/opt-outs/import'),
+      export: operations('/api/v1/opt-outs/export'),
+    }).toEqual({ ledger: ['delete', 'get', 'put'], import: ['post'], export: ['get'] });
+    const upload = doc.paths['/api/v1/opt-outs/import']?.post?.requestBody?.content ?? {};
+    expect(Object.keys(upload)).toEqual(['text/csv']);
+    const put = doc.paths['/api/v1/opt-outs/{channelId}/{address}']?.put as { responses?: object } | undefined;
+    expect(Object.keys(put?.responses ?? {}).sort()).toEqual(['200', '201']);
+    const download = doc.paths['/api/v1/opt-outs/export']?.get as
+      { responses?: Record<string, { content?: object }> } | undefined;
+    expect(Object.keys(download?.responses?.['200']?.content ?? {})).toEqual(['text/csv']);
+    expect(Object.keys(doc.components.schemas.ContactConsentHistoryResponse?.properties ?? {})).toEqual(
+      expect.arrayContaining(['optedOut', 'optedOutAt', 'history', 'nextCursor']),
+    );
+  });
 });

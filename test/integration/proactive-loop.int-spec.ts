@@ -13,6 +13,7 @@ import { startTestApp, TestApp } from '@test/helpers/app';
 import { eventually } from '@test/helpers/eventually';
 import type { HttpClient } from '@test/helpers/http';
 import { startSimulator, TestSimulator } from '@test/helpers/simulator';
+import { SweeperService } from '@/modules/dispatch/sweeper.service';
 
 const WEBHOOK_SECRET = 'threadline-dev-webhook-secret'; // the simulator's default, accepted for the simulator tenant
 
@@ -156,7 +157,9 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
     expect(await outcomes(first.id)).toMatchObject({ replied: 1, optedOut: 1 });
 
     const second = await send([ana, bo]);
-    expect((await allRecipients(admin, second.id)).map((r) => [r.address, r.status])).toEqual([
+    expect(
+      (await allRecipients(admin, second.id)).map((r) => [r.address, r.status]).sort(([a], [b]) => a.localeCompare(b)),
+    ).toEqual([
       [ana, 'SKIPPED_OPTED_OUT'],
       [bo, 'SENT'],
     ]);
@@ -328,5 +331,121 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
     );
     expect((await getCampaign(admin, campaign.id)).counts.sent).toBe(3);
     expect(await outcomes(campaign.id)).toEqual({ replied: 2, optedOut: 1, autoClosed: 0, replyRate: 0.6667 });
+
+    await t.app.get(SweeperService).sweep(); // what exports the per-campaign gauges, every SWEEPER_INTERVAL_MS
+    const exported = (await t.http.get('/metrics')).text
+      .split('\n')
+      .filter((line) => line.includes(`campaign="${campaign.id}"`) && /outcomes|reply_rate|status="sent"/.test(line));
+    expect(exported.sort()).toEqual([
+      `threadline_campaign_outcomes{campaign="${campaign.id}",outcome="auto_closed"} 0`,
+      `threadline_campaign_outcomes{campaign="${campaign.id}",outcome="opted_out"} 1`,
+      `threadline_campaign_outcomes{campaign="${campaign.id}",outcome="replied"} 2`,
+      `threadline_campaign_recipients{campaign="${campaign.id}",status="sent"} 3`,
+      `threadline_campaign_reply_rate{campaign="${campaign.id}"} ${2 / 3}`,
+    ]);
+  });
+
+  describe('WhatsApp outside the 24-hour window', () => {
+    let whatsapp: Channel;
+    const fallbackTemplate = { name: 'flight_cancellation', language: 'en_US', parameters: { '1': 'BA123' } };
+    const text = { type: 'TEXT', text: 'Your flight BA123 is cancelled. Reply HELP.' };
+    type WaRequest = SimRequest & {
+      body: { messageContent: { type: string; payload: { text?: string; elements?: Array<{ variables: unknown }> } } };
+    };
+    const waSentTo = async (address: string) =>
+      ((await outboundTo(address)) as WaRequest[]).map((r) =>
+        r.body.messageContent.type === 'TEXT'
+          ? ['TEXT', r.body.messageContent.payload.text]
+          : [r.body.messageContent.type, r.body.messageContent.payload.elements?.[0]?.variables],
+      );
+
+    beforeAll(async () => {
+      whatsapp = await registerChannel(admin, 'whatsapp_threadline_dev', 'WHATSAPP');
+      const registered = await admin.post('/api/v1/templates', {
+        channelId: whatsapp.id,
+        name: 'flight_cancellation',
+        language: 'en_US',
+        parameters: ['1', '2'],
+      });
+      expect(registered.status).toBe(201);
+    });
+
+    it('sends the fallback template to whoever is outside the window, the text to whoever wrote within it', async () => {
+      const [ana, bo, cy] = phones(3);
+      // Ana writes first: her message opens her window
+      await sim.control.post('/sim/customer/reply', { channelId: 'whatsapp_threadline_dev', from: ana, text: 'Hi' });
+      await eventually(
+        async () =>
+          (
+            await admin.get<{ data: Array<{ channelId: string; contact: { address: string } }> }>(
+              '/api/v1/threads?limit=200',
+            )
+          ).body.data,
+        (threads) => threads.some((th) => th.channelId === whatsapp.id && th.contact.address === ana),
+        { what: "Ana's WhatsApp message known to Threadline" },
+      );
+
+      const created = await createCampaign(admin, {
+        channelId: whatsapp.id,
+        content: text,
+        fallbackTemplate,
+        start: true,
+        recipients: [
+          { to: ana, parameters: { '2': 'Monday' } },
+          { to: bo, parameters: { '2': 'Monday' } },
+          { to: cy }, // cannot fill the fallback template: refused at intake
+        ],
+      });
+      expect(created.intake).toMatchObject({ accepted: 2, rejected: 1, outsideWindow: 0, fallbackTemplate: 1 });
+      const done = await waitForCampaign(admin, created.id);
+      expect(done.counts).toMatchObject({ sent: 2, skippedWindow: 0, failed: 0 });
+      expect({ ana: await waSentTo(ana), bo: await waSentTo(bo), cy: await waSentTo(cy) }).toEqual({
+        ana: [['TEXT', text.text]],
+        bo: [['PLUGIN', { '1': 'BA123', '2': 'Monday' }]],
+        cy: [],
+      });
+
+      // without a fallback template, free text to Bo (still outside his window) is never sent
+      const plain = await createCampaign(admin, {
+        channelId: whatsapp.id,
+        content: text,
+        start: true,
+        recipients: [{ to: bo }],
+      });
+      expect((await waitForCampaign(admin, plain.id)).counts).toMatchObject({ skippedWindow: 1, sent: 0 });
+      expect(await waSentTo(bo)).toHaveLength(1);
+    });
+
+    it('refuses a fallback template that does not fit: not WhatsApp text, or not registered', async () => {
+      const onSms = await admin.post<{ message: string }>('/api/v1/campaigns', {
+        name: 'x',
+        channelId: sms.id,
+        content: text,
+        fallbackTemplate,
+      });
+      const unknown = await admin.post<{ message: string }>('/api/v1/campaigns', {
+        name: 'x',
+        channelId: whatsapp.id,
+        content: text,
+        fallbackTemplate: { name: 'nope', language: 'en_US' },
+      });
+      const notObject = await admin.post<{ message: string }>('/api/v1/campaigns', {
+        name: 'x',
+        channelId: whatsapp.id,
+        content: text,
+        fallbackTemplate: 'flight_cancellation',
+      });
+      expect([onSms, unknown, notObject].map((r) => [r.status, r.body.message])).toEqual([
+        [
+          400,
+          'fallbackTemplate: a fallback template is for WHATSAPP channels with TEXT content; this is SMS with TEXT',
+        ],
+        [
+          400,
+          'fallbackTemplate: template nope (en_US) is not registered for this channel (POST /api/v1/templates or sync)',
+        ],
+        [400, expect.stringContaining('fallbackTemplate')],
+      ]);
+    });
   });
 });

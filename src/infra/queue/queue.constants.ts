@@ -12,7 +12,10 @@ export enum QueueName {
   Campaigns = 'campaigns',
   /** BYOC conversations: relaying customer messages to CXone, closing ended conversations' CXone contacts. */
   Conversations = 'conversations',
-  /** What customers and CXone tell Threadline: pushed CXone events, answers to keywords. */
+  /**
+   * The proactive loop: what customers and CXone tell Threadline (pushed CXone events, answers to keywords), and
+   * alerts nobody answered, resolved in CXone.
+   */
   Inbound = 'inbound',
 }
 
@@ -47,6 +50,8 @@ export enum JobName {
   SendHelpReply = 'inbound.help-reply',
   /** One reconciliation round: read due open proactive threads' messages back from CXone. */
   ReconcileThreads = 'inbound.reconcile',
+  /** Resolve in CXone the proactive threads whose reply window passed with no reply (auto-close). */
+  AutoCloseThreads = 'inbound.auto-close-threads',
 }
 
 /** Fields every payload may carry so logs of a job can be joined with the request that caused it. */
@@ -67,6 +72,7 @@ export interface JobPayloads {
   [JobName.SweepCxoneEvents]: TracedPayload;
   [JobName.SendHelpReply]: TracedPayload & { messageId: string };
   [JobName.ReconcileThreads]: TracedPayload;
+  [JobName.AutoCloseThreads]: TracedPayload;
 }
 
 /** The queue each job runs on (`dispatch`: the account's own dispatch queue). */
@@ -83,6 +89,7 @@ export const JOB_QUEUE: { readonly [N in JobName]: QueueName | typeof DISPATCH_Q
   [JobName.SweepCxoneEvents]: QueueName.Inbound,
   [JobName.SendHelpReply]: QueueName.Inbound,
   [JobName.ReconcileThreads]: QueueName.Inbound,
+  [JobName.AutoCloseThreads]: QueueName.Inbound,
 };
 
 /** Worker settings per static queue. */
@@ -117,6 +124,7 @@ export const JOB_SCHEDULES: ReadonlyArray<{
     everyMs: (config) => config.reconcile.intervalMs,
     enabled: (config) => config.reconcile.enabled,
   },
+  { id: 'auto-close-threads', name: JobName.AutoCloseThreads, everyMs: (config) => config.autoClose.intervalMs },
 ];
 
 /** Finished jobs are kept briefly for inspection; PostgreSQL holds the lasting record. */

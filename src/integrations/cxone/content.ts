@@ -5,9 +5,14 @@ import type { DfoMessageContent } from './dfo.types';
  * Proactive content in the simple form of the proactive-messaging guide, which Threadline's API accepts:
  * free text, or an approved WhatsApp template with its parameters.
  */
-export type ProactiveContent =
-  | { type: 'TEXT'; text: string }
-  | { type: 'TEMPLATE'; template: { name: string; language: string; parameters?: TemplateParameters } };
+export type ProactiveContent = { type: 'TEXT'; text: string } | { type: 'TEMPLATE'; template: TemplateRef };
+
+/** An approved WhatsApp template by name and language, with the values every recipient gets. */
+export interface TemplateRef {
+  name: string;
+  language: string;
+  parameters?: TemplateParameters;
+}
 
 /** Named ({"1": "Ana"} or {"name": "Ana"}) or positional (["Ana", "10:30"] → {"1": "Ana", "2": "10:30"}). */
 export type TemplateParameters = Record<string, string> | string[];

@@ -5,14 +5,24 @@ import type { ProactiveContent } from '@/integrations/cxone/content';
 import { ChannelInfo } from '@/modules/channels/channels.service';
 import { ContactsService } from '@/modules/contacts/contacts.service';
 import { TemplatesService } from '@/modules/templates/templates.service';
-import type { ContentDto } from './dto/content.dto';
+import type { ContentDto, TemplateRefDto } from './dto/content.dto';
+import { toStringRecord } from './dto/validators';
 import { RecipientIntake, ROWS_PER_YIELD } from './recipient-intake';
 import type { RecipientToInsert } from './recipients.repository';
 
 export interface PreflightResult {
   rows: RecipientToInsert[];
   optedOut: number;
+  /** Skipped: WhatsApp free text outside the 24-hour window, and no fallback template. */
   outsideWindow: number;
+  /** Outside the window now, to get the campaign's fallback template instead of the text. */
+  fallback: number;
+}
+
+/** A new campaign's content and recipients through every intake check. */
+export interface NewCampaignIntake {
+  intake: RecipientIntake;
+  preflight: PreflightResult;
 }
 
 /**
@@ -26,34 +36,79 @@ export class CampaignIntake {
     private readonly templates: TemplatesService,
   ) {}
 
+  /**
+   * A new campaign's checks, in order: its content (and fallback template) for the channel, each recipient row, and
+   * the pre-flight of the accepted ones. Nothing is stored.
+   */
+  async takeNew(
+    channel: ChannelInfo,
+    dto: { content: ContentDto; fallbackTemplate?: TemplateRefDto | null; recipients?: unknown[] },
+  ): Promise<NewCampaignIntake> {
+    const fallbackParameters = await this.checkFallback(channel, dto.content, dto.fallbackTemplate);
+    const requiredParameters = fallbackParameters ?? (await this.checkContent(channel, dto.content));
+    const intake = new RecipientIntake(
+      channel.kind,
+      requiredParameters,
+      toStringRecord((dto.fallbackTemplate ?? dto.content.template)?.parameters),
+    );
+    await intake.addAll(dto.recipients ?? []);
+    const preflight = await this.preflight(channel, dto.content.type, intake, !!dto.fallbackTemplate);
+    return { intake, preflight };
+  }
+
   /** Content must suit the channel; a template must be registered and approved. Returns its parameter names. */
   async checkContent(channel: ChannelInfo, content: ContentDto): Promise<string[] | null> {
     if (content.type === 'TEXT') return null;
-    const ref = content.template!;
+    return this.approvedTemplate(channel, content.template!, 'content.template');
+  }
+
+  /**
+   * A fallback template (sent instead of WhatsApp free text outside the 24-hour window) is for WhatsApp text content
+   * only, and must be registered and approved. Returns its parameter names, which every recipient must be able to
+   * fill (a window open at intake can close while the campaign sends), or null without one.
+   */
+  async checkFallback(
+    channel: ChannelInfo,
+    content: ContentDto,
+    fallback: TemplateRefDto | null | undefined,
+  ): Promise<string[] | null> {
+    if (!fallback) return null;
+    if (channel.kind !== 'WHATSAPP' || content.type !== 'TEXT') {
+      const why = 'a fallback template is for WHATSAPP channels with TEXT content';
+      throw new ValidationFailedError(`fallbackTemplate: ${why}; this is ${channel.kind} with ${content.type}`, [
+        { field: 'fallbackTemplate', problems: [why] },
+      ]);
+    }
+    return this.approvedTemplate(channel, fallback, 'fallbackTemplate');
+  }
+
+  private async approvedTemplate(channel: ChannelInfo, ref: TemplateRefDto, field: string): Promise<string[]> {
     if (channel.kind !== 'WHATSAPP') {
       throw new ValidationFailedError(
-        `content.template: templates are for WHATSAPP channels; this channel is ${channel.kind}`,
-        [{ field: 'content.template', problems: ['templates are for WHATSAPP channels'] }],
+        `${field}: templates are for WHATSAPP channels; this channel is ${channel.kind}`,
+        [{ field, problems: ['templates are for WHATSAPP channels'] }],
       );
     }
     const template = await this.templates.find(channel.id, ref.name, ref.language);
     if (!template || !template.approved) {
       const why = template ? 'is not approved' : 'is not registered for this channel (POST /api/v1/templates or sync)';
-      throw new ValidationFailedError(`content.template: template ${ref.name} (${ref.language}) ${why}`, [
-        { field: 'content.template.name', problems: [`template ${why}`] },
+      throw new ValidationFailedError(`${field}: template ${ref.name} (${ref.language}) ${why}`, [
+        { field: `${field}.name`, problems: [`template ${why}`] },
       ]);
     }
     return template.parameters;
   }
 
   /**
-   * Pre-flight: accepted recipients who opted out, or who would get WhatsApp free text outside the 24-hour window,
-   * are stored as skipped (and counted) instead of queued. The worker checks both again just before sending.
+   * Pre-flight: accepted recipients who opted out, or who would get WhatsApp free text outside the 24-hour window
+   * with no fallback template, are stored as skipped (and counted) instead of queued; with a fallback template, those
+   * outside the window are counted as its recipients. The worker checks all of it again just before sending.
    */
   async preflight(
     channel: ChannelInfo,
     contentType: ProactiveContent['type'],
     intake: RecipientIntake,
+    hasFallback = false,
   ): Promise<PreflightResult> {
     const addresses = intake.accepted.map((r) => r.address);
     const optedOut = await this.contacts.optedOut(channel.id, addresses);
@@ -61,19 +116,21 @@ export class CampaignIntake {
     const windowOpen = needsWindow ? await this.contacts.windowOpen(channel.id, addresses) : null;
     let skippedOptOut = 0;
     let skippedWindow = 0;
+    let fallback = 0;
     const rows: RecipientToInsert[] = [];
     for (const r of intake.accepted) {
       if (rows.length > 0 && rows.length % ROWS_PER_YIELD === 0) await turn(); // see ROWS_PER_YIELD
       if (optedOut.has(r.address)) {
         skippedOptOut++;
         rows.push({ ...r, status: 'SKIPPED_OPTED_OUT' });
-      } else if (windowOpen && !windowOpen.has(r.address)) {
+      } else if (windowOpen && !windowOpen.has(r.address) && !hasFallback) {
         skippedWindow++;
         rows.push({ ...r, status: 'SKIPPED_WINDOW' });
       } else {
+        if (windowOpen && !windowOpen.has(r.address)) fallback++;
         rows.push({ ...r, status: 'PENDING' });
       }
     }
-    return { rows, optedOut: skippedOptOut, outsideWindow: skippedWindow };
+    return { rows, optedOut: skippedOptOut, outsideWindow: skippedWindow, fallback };
   }
 }

@@ -9,6 +9,7 @@ import {
   Post,
   Query,
   Req,
+  Res,
   Sse,
   UseGuards,
 } from '@nestjs/common';
@@ -22,23 +23,26 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { ValidationFailedError } from '@/infra/errors/domain-error';
 import { RequireScopes } from '@/infra/auth/auth.decorators';
 import { CampaignExistsGuard } from './campaign-exists.guard';
+import { CampaignPreflight } from './campaign-preflight';
 import { CampaignsService } from './campaigns.service';
 import {
   CampaignPage,
   CampaignResponse,
   CreateCampaignDto,
+  CreateCampaignQuery,
   ListCampaignsQuery,
   ListRecipientsQuery,
   RecipientInput,
   RecipientPage,
   RetryFailedResponse,
 } from './dto/campaign.dto';
+import { PreflightReport } from './dto/preflight.dto';
 import { RepliesQuery, ReplyPage } from './dto/replies.dto';
 import { ProgressStream } from './progress.stream';
 import { checkDeclaredCsvSize } from './recipients-csv';
@@ -51,6 +55,7 @@ export class CampaignsController {
   constructor(
     private readonly campaigns: CampaignsService,
     private readonly progress: ProgressStream,
+    private readonly preflight: CampaignPreflight,
   ) {}
 
   @Post()
@@ -60,11 +65,34 @@ export class CampaignsController {
     summary: 'Create a campaign, with recipients inline (or upload them after)',
     description:
       'Recipients are validated row by row; bad rows are refused (see rejected-rows), repeated addresses collapsed, ' +
-      'opted-out customers skipped. Everything is stored before the answer. `start: true` sends at once; `scheduledAt` later.',
+      'opted-out customers skipped. Everything is stored before the answer. `start: true` sends at once; `scheduledAt` later. ' +
+      'With `?dryRun=true` nothing is stored or sent: the answer (200) is the pre-flight report of POST /campaigns/preflight.',
   })
   @ApiAcceptedResponse({ type: CampaignResponse })
-  create(@Body() dto: CreateCampaignDto): Promise<CampaignResponse> {
-    return this.campaigns.create(dto);
+  @ApiOkResponse({ type: PreflightReport, description: 'dryRun=true: the pre-flight report' })
+  async create(
+    @Body() dto: CreateCampaignDto,
+    @Query() query: CreateCampaignQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CampaignResponse | PreflightReport> {
+    if (query.dryRun !== 'true') return this.campaigns.create(dto);
+    void reply.status(200);
+    return this.preflight.ofNew(dto);
+  }
+
+  @Post('preflight')
+  @HttpCode(200)
+  @RequireScopes('campaigns:read')
+  @ApiOperation({
+    summary: 'Pre-flight a campaign (same body as creating it): what would happen, without storing or sending',
+    description:
+      'How many recipients would be sent, skipped as opted out, refused as invalid, outside the WhatsApp window ' +
+      '(and whether the fallback template covers them); the estimated duration at the account contract rate; ' +
+      'warnings for custom fields CXone does not define.',
+  })
+  @ApiOkResponse({ type: PreflightReport })
+  preflightNew(@Body() dto: CreateCampaignDto): Promise<PreflightReport> {
+    return this.preflight.ofNew(dto);
   }
 
   @Get()
@@ -144,6 +172,17 @@ export class CampaignsController {
   @ApiOperation({ summary: 'Download the rows intake refused, with the reason for each (CSV)' })
   async rejectedRows(@Param('id', new ParseUUIDPipe()) id: string): Promise<string> {
     return rejectedRowsCsv(await this.campaigns.rejectedRows(id));
+  }
+
+  @Get(':id/preflight')
+  @RequireScopes('campaigns:read')
+  @ApiOperation({
+    summary: "A stored campaign's pre-flight: its recipients against today's opt-outs and WhatsApp windows",
+    description: 'E.g. after a CSV upload to a DRAFT, before starting it. Nothing is changed.',
+  })
+  @ApiOkResponse({ type: PreflightReport })
+  preflightStored(@Param('id', new ParseUUIDPipe()) id: string): Promise<PreflightReport> {
+    return this.preflight.ofStored(id);
   }
 
   @Get(':id/replies')

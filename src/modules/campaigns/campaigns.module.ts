@@ -7,10 +7,14 @@ import { DispatchModule } from '@/modules/dispatch/dispatch.module';
 import { MessagesModule } from '@/modules/messages/messages.module';
 import { TemplatesModule } from '@/modules/templates/templates.module';
 import { ThreadsModule } from '@/modules/threads/threads.module';
+import { CxoneModule } from '@/integrations/cxone/cxone.module';
+import { AccountsModule } from '@/modules/accounts/accounts.module';
+import { CampaignPreflight } from './campaign-preflight';
 import { CampaignReplies } from './campaign-replies';
 import { CampaignIntake } from './campaign-intake';
 import { CampaignsRepository } from './campaigns.repository';
 import { CampaignsService } from './campaigns.service';
+import { PreflightRepository } from './preflight.repository';
 import { ProgressStream } from './progress.stream';
 import { RecipientsRepository } from './recipients.repository';
 
@@ -25,6 +29,8 @@ import { RecipientsRepository } from './recipients.repository';
     DispatchModule,
     ThreadsModule,
     MessagesModule,
+    AccountsModule,
+    CxoneModule,
   ],
   providers: [
     CampaignsRepository,
@@ -32,8 +38,10 @@ import { RecipientsRepository } from './recipients.repository';
     CampaignsService,
     CampaignIntake,
     CampaignReplies,
+    CampaignPreflight,
+    PreflightRepository,
     ProgressStream,
   ],
-  exports: [CampaignsService, CampaignIntake, RecipientsRepository, ProgressStream],
+  exports: [CampaignsService, CampaignIntake, CampaignPreflight, RecipientsRepository, ProgressStream],
 })
 export class CampaignsModule {}

@@ -6,13 +6,23 @@ import { campaignAllowedFrom, RETRYABLE_FAILURE_REASONS, recipientAllowedFrom } 
 /** A campaign row as services read it (JSON columns typed). */
 export type CampaignRow = Pick<
   Campaign,
-  'id' | 'kind' | 'channelId' | 'name' | 'status' | 'scheduledAt' | 'startedAt' | 'completedAt' | 'createdAt'
-> & { content: unknown; customFields: Record<string, string> };
+  | 'id'
+  | 'kind'
+  | 'channelId'
+  | 'name'
+  | 'status'
+  | 'scheduledAt'
+  | 'autoCloseAfterSeconds'
+  | 'startedAt'
+  | 'completedAt'
+  | 'createdAt'
+> & { content: unknown; customFields: Record<string, string>; fallbackTemplate: unknown };
 
 export type NewCampaign = Omit<CampaignRow, 'startedAt' | 'completedAt' | 'createdAt'>;
 
 export const CAMPAIGN_COLUMNS = `id, kind, channel_id AS "channelId", name, status, content, custom_fields AS "customFields",
-  scheduled_at AS "scheduledAt", started_at AS "startedAt", completed_at AS "completedAt", created_at AS "createdAt"`;
+  scheduled_at AS "scheduledAt", auto_close_after_seconds AS "autoCloseAfterSeconds", started_at AS "startedAt",
+  completed_at AS "completedAt", created_at AS "createdAt", fallback_template AS "fallbackTemplate"`;
 
 /**
  * Campaign rows, listings and the lifecycle (start, pause, resume, cancel, retry-failed), including the bulk moves of

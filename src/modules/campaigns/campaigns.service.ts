@@ -9,17 +9,18 @@ import { keysetPage } from '@/infra/http/pagination';
 import type { CampaignStatus, RecipientStatus } from '@/infra/prisma/generated/client';
 import { ChannelsService } from '@/modules/channels/channels.service';
 import { TemplatesService } from '@/modules/templates/templates.service';
-import type { ProactiveContent } from '@/integrations/cxone/content';
+import type { ProactiveContent, TemplateRef } from '@/integrations/cxone/content';
 import { DispatchService } from '@/modules/dispatch/dispatch.service';
 import { threadExternalId } from '@/modules/dispatch/external-ids';
 import { ProgressService } from '@/modules/dispatch/progress.service';
-import { CampaignIntake } from './campaign-intake';
+import { CampaignIntake, PreflightResult } from './campaign-intake';
 import { CampaignRow, CampaignsRepository } from './campaigns.repository';
-import { toProactiveContent } from './dto/content.dto';
+import { toProactiveContent, toTemplateRef } from './dto/content.dto';
 import {
   CampaignPage,
   CampaignResponse,
   CreateCampaignDto,
+  DEFAULT_AUTO_CLOSE_AFTER_SECONDS,
   IntakeReport,
   ListCampaignsQuery,
   ListRecipientsQuery,
@@ -69,17 +70,9 @@ export class CampaignsService {
 
   async create(dto: CreateCampaignDto): Promise<CampaignResponse> {
     const channel = await this.channels.requireActive(dto.channelId);
-    const requiredParameters = await this.intake.checkContent(channel, dto.content);
+    const { intake, preflight } = await this.intake.takeNew(channel, dto);
     const scheduledAt = dto.scheduledAt ? new Date(dto.scheduledAt) : null;
     const status: CampaignStatus = scheduledAt ? 'SCHEDULED' : dto.start ? 'RUNNING' : 'DRAFT';
-
-    const intake = new RecipientIntake(
-      channel.kind,
-      requiredParameters,
-      toStringRecord(dto.content.template?.parameters),
-    );
-    await intake.addAll(dto.recipients ?? []);
-    const { rows, optedOut, outsideWindow } = await this.intake.preflight(channel, dto.content.type, intake);
 
     const id = randomUUID();
     const inserted = await this.recipientRows.createWithRecipients(
@@ -92,8 +85,11 @@ export class CampaignsService {
         content: toProactiveContent(dto.content),
         customFields: dto.customFields ? toStringRecord(dto.customFields) : {},
         scheduledAt,
+        autoCloseAfterSeconds:
+          dto.autoCloseAfterSeconds === undefined ? DEFAULT_AUTO_CLOSE_AFTER_SECONDS : dto.autoCloseAfterSeconds,
+        fallbackTemplate: dto.fallbackTemplate ? toTemplateRef(dto.fallbackTemplate) : null,
       },
-      rows,
+      preflight.rows,
       intake.rejected,
     );
     await this.afterStatusChange(id, status, scheduledAt);
@@ -101,7 +97,7 @@ export class CampaignsService {
       { campaignId: id, status, accepted: inserted, rejected: intake.rejected.length },
       'campaign created',
     );
-    return { ...(await this.get(id)), intake: report(intake, inserted, rows.length, optedOut, outsideWindow) };
+    return { ...(await this.get(id)), intake: report(intake, inserted, preflight) };
   }
 
   /** Adds recipients from a CSV stream or a JSON `{recipients: [...]}` body. */
@@ -111,26 +107,30 @@ export class CampaignsService {
       throw new CampaignStateError(id, 'add recipients to', campaign.status);
     const channel = await this.channels.info(campaign.channelId);
     const content = campaign.content as ProactiveContent;
-    const template =
-      content.type === 'TEMPLATE'
-        ? await this.templates.find(channel.id, content.template.name, content.template.language)
-        : null;
+    const fallback = campaign.fallbackTemplate as TemplateRef | null;
+    const ref = content.type === 'TEMPLATE' ? content.template : fallback;
+    const template = ref ? await this.templates.find(channel.id, ref.name, ref.language) : null;
     const intake = new RecipientIntake(
       channel.kind,
       template?.parameters ?? null,
-      content.type === 'TEMPLATE' ? toStringRecord(content.template.parameters) : {},
+      ref ? toStringRecord(ref.parameters) : {},
     );
     if ('csv' in source) {
       await readRecipientsCsv(source.csv, (row, n) => intake.add(row, n));
     } else {
       await intake.addAll(source.json);
     }
-    const { rows, optedOut, outsideWindow } = await this.intake.preflight(channel, content.type, intake);
-    const inserted = await this.recipientRows.appendRecipients(id, ACCEPTING_RECIPIENTS, rows, intake.rejected);
+    const preflight = await this.intake.preflight(channel, content.type, intake, !!fallback);
+    const inserted = await this.recipientRows.appendRecipients(
+      id,
+      ACCEPTING_RECIPIENTS,
+      preflight.rows,
+      intake.rejected,
+    );
     if (inserted === null) throw new CampaignStateError(id, 'add recipients to', (await this.campaign(id)).status);
     if (campaign.status === 'RUNNING') await this.dispatch.requestDispatch(id);
     this.logger.log({ campaignId: id, accepted: inserted, rejected: intake.rejected.length }, 'recipients added');
-    return { ...(await this.get(id)), intake: report(intake, inserted, rows.length, optedOut, outsideWindow) };
+    return { ...(await this.get(id)), intake: report(intake, inserted, preflight) };
   }
 
   async get(id: string): Promise<CampaignResponse> {
@@ -257,7 +257,9 @@ export class CampaignsService {
       status: campaign.status,
       content: campaign.content,
       customFields: campaign.customFields,
+      fallbackTemplate: campaign.fallbackTemplate ?? null,
       scheduledAt: campaign.scheduledAt?.toISOString() ?? null,
+      autoCloseAfterSeconds: campaign.autoCloseAfterSeconds,
       startedAt: campaign.startedAt?.toISOString() ?? null,
       completedAt: campaign.completedAt?.toISOString() ?? null,
       createdAt: campaign.createdAt.toISOString(),
@@ -268,20 +270,16 @@ export class CampaignsService {
   }
 }
 
-function report(
-  intake: RecipientIntake,
-  inserted: number,
-  attempted: number,
-  optedOut: number,
-  outsideWindow: number,
-): IntakeReport {
+function report(intake: RecipientIntake, inserted: number, preflight: PreflightResult): IntakeReport {
+  const { rows, optedOut, outsideWindow, fallback } = preflight;
   return {
     received: intake.received,
     accepted: inserted - Math.min(inserted, optedOut + outsideWindow),
-    duplicates: intake.duplicates + (attempted - inserted),
+    duplicates: intake.duplicates + (rows.length - inserted),
     rejected: intake.rejected.length,
     optedOut,
     outsideWindow,
+    fallbackTemplate: fallback,
   };
 }
 

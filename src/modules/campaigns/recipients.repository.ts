@@ -56,8 +56,9 @@ export class RecipientsRepository {
   ): Promise<number> {
     return this.transaction(async (client) => {
       await client.query(
-        `INSERT INTO campaign (id, kind, channel_id, name, status, content, custom_fields, scheduled_at, started_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5::"CampaignStatus", $6, $7, $8, CASE WHEN $5::text = 'RUNNING' THEN now() END, now(), now())`,
+        `INSERT INTO campaign (id, kind, channel_id, name, status, content, custom_fields, scheduled_at, fallback_template,
+           auto_close_after_seconds, started_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5::"CampaignStatus", $6, $7, $8, $9, $10, CASE WHEN $5::text = 'RUNNING' THEN now() END, now(), now())`,
         [
           campaign.id,
           campaign.kind,
@@ -67,6 +68,8 @@ export class RecipientsRepository {
           JSON.stringify(campaign.content),
           JSON.stringify(campaign.customFields),
           campaign.scheduledAt,
+          campaign.fallbackTemplate ? JSON.stringify(campaign.fallbackTemplate) : null,
+          campaign.autoCloseAfterSeconds,
         ],
       );
       // A new campaign has no rows to collide with (intake already collapsed repeats): COPY straight into the table.

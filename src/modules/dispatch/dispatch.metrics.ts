@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsService } from '@/infra/metrics/metrics.service';
 
-/** Prometheus metrics of the proactive pipeline. Account ids are labels (a handful); campaigns only while active. */
+/**
+ * Prometheus metrics of the proactive pipeline. Account ids are labels (a handful); campaigns only while active or
+ * recently finished (see EXPORTED_CAMPAIGNS in the sweeper).
+ */
 @Injectable()
 export class DispatchMetrics {
   readonly outcomes: Counter<'account' | 'outcome'>;
@@ -12,6 +15,8 @@ export class DispatchMetrics {
   readonly sendLatency: Histogram<'account'>;
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly campaignRecipients: Gauge<'campaign' | 'status'>;
+  readonly campaignOutcomes: Gauge<'campaign' | 'outcome'>;
+  readonly campaignReplyRate: Gauge<'campaign'>;
   readonly stalledCampaigns: Gauge;
   readonly redisResets: Counter;
 
@@ -59,8 +64,18 @@ export class DispatchMetrics {
     });
     this.campaignRecipients = metrics.gauge({
       name: 'threadline_campaign_recipients',
-      help: 'Recipients of running or paused campaigns by status (updated by the sweeper)',
+      help: 'Recipients of running, paused and recently finished campaigns by status (updated by the sweeper)',
       labelNames: ['campaign', 'status'],
+    });
+    this.campaignOutcomes = metrics.gauge({
+      name: 'threadline_campaign_outcomes',
+      help: 'What customers did with the alerts of running, paused and recently finished campaigns: replied, opted_out, auto_closed',
+      labelNames: ['campaign', 'outcome'],
+    });
+    this.campaignReplyRate = metrics.gauge({
+      name: 'threadline_campaign_reply_rate',
+      help: 'Customers who replied over alerts sent, for running, paused and recently finished campaigns',
+      labelNames: ['campaign'],
     });
   }
 }

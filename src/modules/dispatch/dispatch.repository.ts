@@ -17,6 +17,8 @@ export type SendContext = Pick<CampaignRecipient, 'generation' | 'address' | 'na
     customFields: Record<string, string> | null;
     content: unknown;
     campaignCustomFields: Record<string, string>;
+    /** WhatsApp: the template sent instead of free text outside the 24-hour window (null: skip those). */
+    fallbackTemplate: unknown;
   };
 
 /** A claimed recipient and the number of the send attempt in progress (429 restarts and crashes do not count). */
@@ -90,7 +92,7 @@ export class DispatchRepository {
        WHERE r.id = $1 AND r.generation = $2 AND r.status = ANY($3::"RecipientStatus"[]) AND c.id = r.campaign_id AND c.status = 'RUNNING'
        RETURNING r.id AS "recipientId", r.generation, r.campaign_id AS "campaignId", c.channel_id AS "channelId", r.address, r.name,
          r.parameters, r.custom_fields AS "customFields", r.attempts, r.rate_limited_count AS "rateLimitedCount",
-         c.content, c.custom_fields AS "campaignCustomFields"`,
+         c.content, c.custom_fields AS "campaignCustomFields", c.fallback_template AS "fallbackTemplate"`,
       [recipientId, generation, recipientAllowedFrom('SENDING')],
     );
     return rows[0] ?? null;
@@ -300,6 +302,21 @@ export class DispatchRepository {
   async touch(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.prisma.pool.query('UPDATE campaign_recipient SET updated_at = now() WHERE id = ANY($1::uuid[])', [ids]);
+  }
+
+  /**
+   * Campaigns running or paused, and those finished within `finishedWithinMs` (replies keep coming after the last
+   * send), newest first, at most `limit`.
+   */
+  async recentCampaignIds(finishedWithinMs: number, limit: number): Promise<string[]> {
+    const { rows } = await this.prisma.pool.query<{ id: string }>(
+      `SELECT id FROM campaign
+       WHERE kind = 'CAMPAIGN' AND (status IN ('RUNNING', 'PAUSED')
+         OR (status IN ('COMPLETED', 'CANCELLED') AND updated_at > now() - make_interval(secs => $1 / 1000.0)))
+       ORDER BY created_at DESC LIMIT $2`,
+      [finishedWithinMs, limit],
+    );
+    return rows.map((r) => r.id);
   }
 
   async activeCampaignIds(): Promise<string[]> {

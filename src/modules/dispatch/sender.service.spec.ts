@@ -235,4 +235,24 @@ describe('SenderService', () => {
     contacts.set('ch-wa', '+12025550143', { lastInboundAt: new Date(clock.now() - 23 * 3600 * 1000) });
     expect(await send()).toEqual({ kind: 'done', outcome: 'sent' });
   });
+
+  it('sends the fallback template instead of WhatsApp free text outside the window, and the text inside it', async () => {
+    const fallbackTemplate = { name: 'flight_cancellation', language: 'en_US', parameters: { '1': 'there' } };
+    repository.addCampaign({ id: 'camp-wa', channelId: whatsapp.id, fallbackTemplate });
+    repository.addRecipient({ id: 'r-1', campaignId: 'camp-wa', address: '+12025550143', parameters: { '2': 'BA1' } });
+    build(whatsapp);
+    contacts.set('ch-wa', '+12025550143', { lastInboundAt: new Date(clock.now() - 25 * 3600 * 1000) });
+    expect(await send()).toEqual({ kind: 'done', outcome: 'sent' });
+
+    repository.addRecipient({ id: 'r-1', campaignId: 'camp-wa', address: '+12025550143', parameters: { '2': 'BA1' } });
+    contacts.set('ch-wa', '+12025550143', { lastInboundAt: new Date(clock.now() - 23 * 3600 * 1000) });
+    expect(await send()).toEqual({ kind: 'done', outcome: 'sent' });
+
+    const sentContent = cxone.callsOf('sendOutbound').map((c) => (c.args[1] as { content: unknown }).content);
+    expect(sentContent).toEqual([
+      { type: 'TEMPLATE', template: { ...fallbackTemplate, parameters: { '1': 'there', '2': 'BA1' } } },
+      { type: 'TEXT', text: 'Your flight BA123 is cancelled' },
+    ]);
+    expect(threads.alerts.map((a) => a.message.content)).toEqual(sentContent);
+  });
 });

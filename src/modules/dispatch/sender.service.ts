@@ -5,7 +5,7 @@ import { CxoneRateLimitedError } from '@/integrations/cxone/cxone.errors';
 import { AccountRateLimiter, isShutdownAbort, isSlotWaitTooLong } from './account-limiter';
 import { messageExternalId, threadExternalId } from './external-ids';
 import { Claimed, JobTiming, RecipientLedger } from './recipient-ledger';
-import { contentFor, customFieldsFor } from './recipient-content';
+import { contentFor, customFieldsFor, fallbackFor } from './recipient-content';
 import { RetryPolicy } from './retry-policy';
 import { GateVerdict, SendGate } from './send-gate';
 import { SendTarget, SendTargets } from './send-targets';
@@ -57,10 +57,9 @@ export class SenderService {
     if (!ctx) return { kind: 'done', outcome: 'obsolete' };
     const target = await this.targets.of(ctx.channelId);
     this.ledger.observeQueueWait(target, timing);
-    const content = contentFor(ctx.content, ctx.parameters);
     const stopTimer = this.ledger.startTimer(target);
     try {
-      const verdict = await this.acquireSlot(ctx, target, content);
+      const { verdict, content } = await this.acquireSlot(ctx, target);
       if (verdict !== 'send') return await this.notSent(ctx, target, verdict);
       let sent: SentMessage;
       try {
@@ -83,20 +82,29 @@ export class SenderService {
     }
   }
 
-  /** Waits for the account's rate slot; the gate runs just before each start, and its last answer is returned. */
-  private async acquireSlot(ctx: Claimed, target: SendTarget, content: ProactiveContent): Promise<GateVerdict> {
-    let verdict: GateVerdict = 'send';
+  /**
+   * Waits for the account's rate slot; the gate runs just before each start, and its last answer is returned with the
+   * content to send: the campaign's, or its fallback template when WhatsApp free text would fall outside the window.
+   */
+  private async acquireSlot(
+    ctx: Claimed,
+    target: SendTarget,
+  ): Promise<{ verdict: GateVerdict; content: ProactiveContent }> {
+    const primary = contentFor(ctx.content, ctx.parameters);
+    let answer: { verdict: GateVerdict; content: ProactiveContent } = { verdict: 'send', content: primary };
     await this.limiter.acquire(target.account, async () => {
-      verdict = await this.gate.check({
+      const verdict = await this.gate.check({
         campaignId: ctx.campaignId,
         channelId: ctx.channelId,
         channelKind: target.channel.kind,
         address: ctx.address,
-        contentType: content.type,
+        contentType: primary.type,
       });
-      return verdict === 'send';
+      const fallback = verdict === 'outside_window' ? fallbackFor(ctx.fallbackTemplate, ctx.parameters) : null;
+      answer = fallback ? { verdict: 'send', content: fallback } : { verdict, content: primary };
+      return answer.verdict === 'send';
     });
-    return verdict;
+    return answer;
   }
 
   private callCxone(ctx: Claimed, target: SendTarget, content: ProactiveContent): Promise<SentMessage> {

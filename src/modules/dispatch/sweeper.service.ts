@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { dispatchQueueName } from '@/infra/queue/queue.constants';
 import { QueueService } from '@/infra/queue/queue.service';
 import { ChannelsService } from '@/modules/channels/channels.service';
+import { ThreadsService } from '@/modules/threads/threads.service';
 import { DispatchMetrics } from './dispatch.metrics';
 import { DispatchRepository, InFlightRow } from './dispatch.repository';
 import { DispatchService, SendJobRef } from './dispatch.service';
@@ -14,6 +15,10 @@ const IDLE_PENDING_MS = 30_000;
 /** Queued/in-flight rows untouched this long get their job checked. */
 const STALE_IN_FLIGHT_MS = 120_000;
 const CHECK_BATCH = 2000;
+/** Finished campaigns keep their gauges this long: replies (and STOPs) come in long after the last send. */
+export const OUTCOMES_EXPORTED_FOR_MS = 7 * 24 * 3600 * 1000;
+/** At most this many campaigns (the newest) have gauges, to bound the label set. */
+export const EXPORTED_CAMPAIGNS = 200;
 
 export interface SweepReport {
   started: number;
@@ -51,6 +56,7 @@ export class SweeperService {
     private readonly workers: DispatchWorkers,
     private readonly progress: ProgressService,
     private readonly metrics: DispatchMetrics,
+    private readonly threads: ThreadsService,
   ) {}
 
   async sweep(options: SweepOptions = {}): Promise<SweepReport> {
@@ -149,18 +155,29 @@ export class SweeperService {
       for (const [state, value] of Object.entries(counts as Record<string, number>))
         this.metrics.queueJobs.set({ queue: name, state }, value);
     }
-    const active = await this.repository.activeCampaignIds();
-    const counts = await this.progress.countsByStatus(active);
-    for (const id of active) {
+    const recent = await this.repository.recentCampaignIds(OUTCOMES_EXPORTED_FOR_MS, EXPORTED_CAMPAIGNS);
+    const [counts, outcomes] = await Promise.all([
+      this.progress.countsByStatus(recent),
+      this.threads.outcomesOf(recent),
+    ]);
+    for (const id of recent) {
       const c = ProgressService.counts(counts.get(id) ?? {});
       for (const [status, value] of Object.entries(c) as Array<[string, number]>) {
         if (status !== 'total') this.metrics.campaignRecipients.set({ campaign: id, status }, value);
       }
+      const o = outcomes.get(id) ?? { replied: 0, optedOut: 0, autoClosed: 0 };
+      this.metrics.campaignOutcomes.set({ campaign: id, outcome: 'replied' }, o.replied);
+      this.metrics.campaignOutcomes.set({ campaign: id, outcome: 'opted_out' }, o.optedOut);
+      this.metrics.campaignOutcomes.set({ campaign: id, outcome: 'auto_closed' }, o.autoClosed);
+      if (c.sent > 0) this.metrics.campaignReplyRate.set({ campaign: id }, o.replied / c.sent);
       this.exportedCampaigns.add(id);
     }
-    for (const id of [...this.exportedCampaigns].filter((id) => !active.includes(id))) {
+    for (const id of [...this.exportedCampaigns].filter((id) => !recent.includes(id))) {
       for (const status of Object.keys(ProgressService.counts({})))
         this.metrics.campaignRecipients.remove({ campaign: id, status });
+      for (const outcome of ['replied', 'opted_out', 'auto_closed'])
+        this.metrics.campaignOutcomes.remove({ campaign: id, outcome });
+      this.metrics.campaignReplyRate.remove({ campaign: id });
       this.exportedCampaigns.delete(id);
     }
   }

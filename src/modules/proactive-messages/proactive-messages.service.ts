@@ -4,7 +4,8 @@ import { NotFoundError, ValidationFailedError } from '@/infra/errors/domain-erro
 import { CampaignIntake } from '@/modules/campaigns/campaign-intake';
 import { toRecipientResponse } from '@/modules/campaigns/campaigns.service';
 import { MessageResponse, SendMessageDto } from './dto/proactive-message.dto';
-import { toProactiveContent } from '@/modules/campaigns/dto/content.dto';
+import { DEFAULT_AUTO_CLOSE_AFTER_SECONDS } from '@/modules/campaigns/dto/campaign.dto';
+import { toProactiveContent, toTemplateRef } from '@/modules/campaigns/dto/content.dto';
 import { toStringRecord } from '@/modules/campaigns/dto/validators';
 import { RecipientIntake } from '@/modules/campaigns/recipient-intake';
 import { RecipientsRepository } from '@/modules/campaigns/recipients.repository';
@@ -26,11 +27,12 @@ export class ProactiveMessagesService {
 
   async send(dto: SendMessageDto): Promise<MessageResponse> {
     const channel = await this.channels.requireActive(dto.channelId);
-    const requiredParameters = await this.intake.checkContent(channel, dto.content);
+    const fallbackParameters = await this.intake.checkFallback(channel, dto.content, dto.fallbackTemplate);
+    const requiredParameters = fallbackParameters ?? (await this.intake.checkContent(channel, dto.content));
     const intake = new RecipientIntake(
       channel.kind,
       requiredParameters,
-      toStringRecord(dto.content.template?.parameters),
+      toStringRecord((dto.fallbackTemplate ?? dto.content.template)?.parameters),
     );
     intake.add({ to: dto.to, ...(dto.name ? { name: dto.name } : {}) }, 1);
     const problem = intake.rejected[0];
@@ -38,7 +40,7 @@ export class ProactiveMessagesService {
       throw new ValidationFailedError(problem.reason, [
         { field: problem.reason.startsWith('to:') ? 'to' : 'content', problems: [problem.reason] },
       ]);
-    const { rows } = await this.intake.preflight(channel, dto.content.type, intake);
+    const { rows } = await this.intake.preflight(channel, dto.content.type, intake, !!dto.fallbackTemplate);
     const id = randomUUID();
     await this.recipients.createWithRecipients(
       {
@@ -50,6 +52,9 @@ export class ProactiveMessagesService {
         content: toProactiveContent(dto.content),
         customFields: dto.customFields ? toStringRecord(dto.customFields) : {},
         scheduledAt: null,
+        autoCloseAfterSeconds:
+          dto.autoCloseAfterSeconds === undefined ? DEFAULT_AUTO_CLOSE_AFTER_SECONDS : dto.autoCloseAfterSeconds,
+        fallbackTemplate: dto.fallbackTemplate ? toTemplateRef(dto.fallbackTemplate) : null,
       },
       rows,
       [],

@@ -7,7 +7,7 @@ import type { DfoMessageContent } from '@/integrations/cxone/dfo.types';
 import { ChannelsService, InboundChannel } from '@/modules/channels/channels.service';
 import { keywordOf } from '@/modules/channels/keywords';
 import { normalizeAddress } from '@/modules/contacts/address';
-import { ContactsService } from '@/modules/contacts/contacts.service';
+import { CONSENT_CHANGES_METRIC, ContactsService } from '@/modules/contacts/contacts.service';
 import { MessagesService } from '@/modules/messages/messages.service';
 import { ThreadRow, ThreadsService } from '@/modules/threads/threads.service';
 
@@ -62,9 +62,8 @@ export class InboundService {
       labelNames: ['via'],
     });
     this.consentChanges = metrics.counter({
-      name: 'threadline_consent_changes_total',
-      help: 'Opt-outs and opt-ins recorded from customers and CXone, by source (keyword, cxone)',
-      labelNames: ['channel', 'kind', 'source'],
+      ...CONSENT_CHANGES_METRIC,
+      labelNames: [...CONSENT_CHANGES_METRIC.labelNames],
     });
   }
 

@@ -63,6 +63,18 @@ export type TimedThread = Pick<
   'id' | 'channelId' | 'contactId' | 'idOnExternalPlatform' | 'cxoneContactId' | 'idleEndAt'
 >;
 
+/**
+ * A proactive thread the auto-close claimed: its CXone contact is to be resolved. `claimedUntil` is the claim's
+ * lease (the thread is due again then, should this claim's process die); it identifies the claim.
+ */
+export type AutoCloseClaim = Pick<Thread, 'id' | 'channelId' | 'campaignId'> & {
+  cxoneContactId: string;
+  claimedUntil: Date;
+};
+
+/** What finishing an auto-close found: closed now, closed already (CXone's status event came first), or answered. */
+export type AutoCloseFinish = 'closed' | 'already-closed' | 'answered';
+
 /** An open conversation whose CXone contact status is due to be read. */
 export type PolledThread = Pick<Thread, 'id' | 'channelId' | 'contactId' | 'cxoneContactId'>;
 
@@ -177,7 +189,7 @@ export class ThreadsRepository {
     const { rows } = await this.prisma.pool.query<{ status: ThreadStatus }>(
       `UPDATE thread SET status = 'OPEN', last_customer_at = now(), last_activity_at = now(), updated_at = now(),
          idle_prompt_at = CASE WHEN $2::int IS NULL THEN NULL ELSE now() + make_interval(secs => $2::int) END,
-         idle_end_at = NULL
+         idle_end_at = NULL, auto_close_at = NULL, close_reason = NULL
        WHERE id = $1 AND status = ANY($3::"ThreadStatus"[]) RETURNING status`,
       [threadId, idlePromptSeconds, threadAllowedFrom('OPEN').concat('OPEN')],
     );
@@ -186,13 +198,15 @@ export class ThreadsRepository {
 
   /**
    * The customer wrote on a proactive (or SMS/WhatsApp) thread at `at`: an alert awaiting a reply is now answered
-   * (OPEN; its auto-close is off), and the first reply's time is kept. `firstReply` says whether this was it. A closed
-   * thread keeps its status (CXone opens a new contact for the message; the reply still counts).
+   * (OPEN; its auto-close is off, and an auto-close in progress is called off: see claimAutoClose), and the first
+   * reply's time is kept. `firstReply` says whether this was it. A closed thread keeps its status (CXone opens a new
+   * contact for the message; the reply still counts).
    */
   async noteReply(threadId: string, at: Date): Promise<{ status: ThreadStatus; firstReply: boolean } | null> {
     const { rows } = await this.prisma.pool.query<{ status: ThreadStatus; firstReply: boolean }>(
       `UPDATE thread t SET
          status = CASE WHEN t.status = 'AWAITING_REPLY' THEN 'OPEN'::"ThreadStatus" ELSE t.status END,
+         close_reason = CASE WHEN t.status = 'CLOSED' THEN t.close_reason END,
          first_reply_at = coalesce(t.first_reply_at, $2), auto_close_at = NULL,
          last_customer_at = greatest(t.last_customer_at, $2), last_activity_at = now(), updated_at = now()
        FROM (SELECT id, first_reply_at FROM thread WHERE id = $1 FOR UPDATE) before
@@ -239,11 +253,14 @@ export class ThreadsRepository {
     );
   }
 
-  /** Ends the conversation for good; null when it was closed already. */
+  /**
+   * Ends the conversation for good; null when it was closed already. An alert whose auto-close is in progress keeps
+   * UNANSWERED (its CXone contact's end, pushed by CXone, is the auto-close's own).
+   */
   async close(threadId: string, reason: ThreadCloseReason): Promise<TimedThread | null> {
     const { rows } = await this.prisma.pool.query<TimedThread>(
-      `UPDATE thread SET status = 'CLOSED', close_reason = $2::"ThreadCloseReason", closed_at = now(), updated_at = now(),
-         idle_prompt_at = NULL, idle_end_at = NULL
+      `UPDATE thread SET status = 'CLOSED', close_reason = coalesce(close_reason, $2::"ThreadCloseReason"), closed_at = now(),
+         updated_at = now(), idle_prompt_at = NULL, idle_end_at = NULL, auto_close_at = NULL
        WHERE id = $1 AND status = ANY($3::"ThreadStatus"[])
        RETURNING ${timedColumns()}`,
       [threadId, reason, threadAllowedFrom('CLOSED')],
@@ -334,6 +351,33 @@ export class ThreadsRepository {
     return rows;
   }
 
+  // ── auto-close of unanswered alerts ──
+  //
+  // An alert's thread awaits its reply until auto_close_at (sent time + its campaign's window). The auto-close claims
+  // due threads by marking them close_reason = UNANSWERED while they are still AWAITING_REPLY ("closing": the marker
+  // means the CXone contact is being resolved), with auto_close_at moved to the claim's lease. Every step after is
+  // conditional on that state, so a reply (noteReply / noteCustomerMessage: OPEN, marker cleared) always wins over a
+  // claim that has not finished, two replicas never hold one thread, and a claim whose process died is due again when
+  // its lease ends. The thread becomes CLOSED only once CXone resolved the contact (or the contact is gone).
+
+  /**
+   * Claims up to `limit` threads due at `now` (oldest due first), leased until `leaseUntil`. Threads whose CXone
+   * contact number is not known are left alone: there is nothing to resolve yet.
+   */
+  async claimAutoClose(now: Date, leaseUntil: Date, limit: number): Promise<AutoCloseClaim[]> {
+    const { rows } = await this.prisma.pool.query<AutoCloseClaim>(
+      `UPDATE thread t SET close_reason = 'UNANSWERED', auto_close_at = $2, updated_at = now()
+       FROM (SELECT id FROM thread
+             WHERE status = 'AWAITING_REPLY' AND auto_close_at <= $1 AND cxone_contact_id IS NOT NULL
+             ORDER BY auto_close_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
+       WHERE t.id = due.id AND t.status = 'AWAITING_REPLY' AND t.auto_close_at <= $1
+       RETURNING t.id, t.channel_id AS "channelId", t.campaign_id AS "campaignId",
+         t.cxone_contact_id AS "cxoneContactId", t.auto_close_at AS "claimedUntil"`,
+      [now, leaseUntil, limit],
+    );
+    return rows;
+  }
+
   /**
    * A reconciled thread's next read (null: none) and the newest CXone message seen on it so far (only ever moves
    * forward). A thread that closed meanwhile is not read again.
@@ -344,6 +388,54 @@ export class ThreadsRepository {
          last_seen_message_at = greatest(last_seen_message_at, $3::timestamptz)
        WHERE id = $1`,
       [threadId, at, lastSeenMessageAt, RECONCILED_STATUSES],
+    );
+  }
+
+  /**
+   * Just before CXone is called: true when the claim still holds (no reply came, no other claim took over), and
+   * its lease now runs to `leaseUntil`.
+   */
+  async holdAutoClose(claim: Pick<AutoCloseClaim, 'id' | 'claimedUntil'>, leaseUntil: Date): Promise<boolean> {
+    const { rowCount } = await this.prisma.pool.query(
+      `UPDATE thread SET auto_close_at = $3, updated_at = now()
+       WHERE id = $1 AND status = 'AWAITING_REPLY' AND close_reason = 'UNANSWERED' AND auto_close_at = $2`,
+      [claim.id, claim.claimedUntil, leaseUntil],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** CXone resolved the contact (or it is gone): the thread is CLOSED, UNANSWERED, at `at`. */
+  async finishAutoClose(threadId: string, at: Date): Promise<AutoCloseFinish> {
+    const { rows } = await this.prisma.pool.query<{ status: ThreadStatus; closeReason: string | null; done: boolean }>(
+      `WITH done AS (
+         UPDATE thread SET status = 'CLOSED', closed_at = $2, auto_close_at = NULL, idle_prompt_at = NULL,
+           idle_end_at = NULL, updated_at = now()
+         WHERE id = $1 AND status = 'AWAITING_REPLY' AND status = ANY($3::"ThreadStatus"[]) AND close_reason = 'UNANSWERED'
+         RETURNING id)
+       SELECT status, close_reason AS "closeReason", EXISTS (SELECT 1 FROM done) AS done FROM thread WHERE id = $1`,
+      [threadId, at, threadAllowedFrom('CLOSED')],
+    );
+    const row = rows[0];
+    if (!row) return 'already-closed'; // deleted with its channel: nothing left to close
+    if (row.done) return 'closed';
+    return row.status === 'CLOSED' && row.closeReason === 'UNANSWERED' ? 'already-closed' : 'answered';
+  }
+
+  /** CXone could not take the change now: the thread is due again at `until` (still closing, unless answered). */
+  async deferAutoClose(threadId: string, until: Date): Promise<void> {
+    await this.prisma.pool.query(
+      `UPDATE thread SET auto_close_at = $2, updated_at = now()
+       WHERE id = $1 AND status = 'AWAITING_REPLY' AND close_reason = 'UNANSWERED'`,
+      [threadId, until],
+    );
+  }
+
+  /** CXone refused for good and the contact is still open: the thread stays awaiting a reply, never auto-closed. */
+  async abandonAutoClose(threadId: string): Promise<void> {
+    await this.prisma.pool.query(
+      `UPDATE thread SET auto_close_at = NULL, close_reason = NULL, updated_at = now()
+       WHERE id = $1 AND status = 'AWAITING_REPLY' AND close_reason = 'UNANSWERED'`,
+      [threadId],
     );
   }
 
@@ -367,7 +459,7 @@ export class ThreadsRepository {
       `SELECT campaign_id AS "campaignId",
          count(*) FILTER (WHERE first_reply_at IS NOT NULL)::int AS replied,
          count(*) FILTER (WHERE opted_out_at IS NOT NULL)::int AS "optedOut",
-         count(*) FILTER (WHERE close_reason = 'UNANSWERED')::int AS "autoClosed"
+         count(*) FILTER (WHERE status = 'CLOSED' AND close_reason = 'UNANSWERED')::int AS "autoClosed"
        FROM thread WHERE campaign_id = ANY($1::uuid[]) GROUP BY campaign_id`,
       [campaignIds],
     );
@@ -416,11 +508,15 @@ export class ThreadsRepository {
          ON CONFLICT (channel_id, address) DO UPDATE SET updated_at = now() RETURNING id),
        t AS (
          INSERT INTO thread (id, channel_id, contact_id, id_on_external_platform, origin, status, cxone_contact_id, cxone_thread_id,
-                             campaign_id, last_activity_at, reconcile_at, created_at, updated_at)
-         SELECT gen_random_uuid(), $1, c.id, $4, 'PROACTIVE', 'AWAITING_REPLY', $5, $6, $7, now(),
-                now() + make_interval(secs => $15), now(), now() FROM c
+                             campaign_id, auto_close_at, last_activity_at, reconcile_at, created_at, updated_at)
+         SELECT gen_random_uuid(), $1, c.id, $4, 'PROACTIVE', 'AWAITING_REPLY', $5, $6, $7,
+           now() + make_interval(secs => (SELECT auto_close_after_seconds FROM campaign WHERE id = $7)), now(),
+           now() + make_interval(secs => $15), now(), now()
+         FROM c
          ON CONFLICT (channel_id, id_on_external_platform) DO UPDATE
            SET cxone_contact_id = coalesce(EXCLUDED.cxone_contact_id, thread.cxone_contact_id),
+               auto_close_at = CASE WHEN thread.status = 'AWAITING_REPLY' AND thread.close_reason IS NULL
+                 THEN coalesce(thread.auto_close_at, EXCLUDED.auto_close_at) ELSE thread.auto_close_at END,
                cxone_thread_id = coalesce(EXCLUDED.cxone_thread_id, thread.cxone_thread_id),
                reconcile_at = CASE WHEN thread.status = ANY($16::"ThreadStatus"[])
                                    THEN coalesce(thread.reconcile_at, EXCLUDED.reconcile_at) END,

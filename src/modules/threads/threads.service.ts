@@ -6,6 +6,8 @@ import { MessagesService } from '@/modules/messages/messages.service';
 import { ListThreadsQuery, ThreadPage, ThreadResponse, ThreadSummary } from './dto/thread.dto';
 import type { ThreadCloseReason } from '@/infra/prisma/generated/client';
 import {
+  AutoCloseClaim,
+  AutoCloseFinish,
   CampaignOutcomes,
   RepliedThread,
   PolledThread,
@@ -18,6 +20,8 @@ import {
 } from './threads.repository';
 
 export type {
+  AutoCloseClaim,
+  AutoCloseFinish,
   CampaignOutcomes,
   PolledThread,
   ReconcileThread,
@@ -142,6 +146,28 @@ export class ThreadsService {
     return this.repository.scheduleReconcile(threadId, at, lastSeenMessageAt);
   }
 
+  // ── auto-close of unanswered alerts (the repository describes the claim) ──
+
+  claimAutoClose(now: Date, leaseUntil: Date, limit: number): Promise<AutoCloseClaim[]> {
+    return this.repository.claimAutoClose(now, leaseUntil, limit);
+  }
+
+  holdAutoClose(claim: Pick<AutoCloseClaim, 'id' | 'claimedUntil'>, leaseUntil: Date): Promise<boolean> {
+    return this.repository.holdAutoClose(claim, leaseUntil);
+  }
+
+  finishAutoClose(threadId: string, at: Date): Promise<AutoCloseFinish> {
+    return this.repository.finishAutoClose(threadId, at);
+  }
+
+  deferAutoClose(threadId: string, until: Date): Promise<void> {
+    return this.repository.deferAutoClose(threadId, until);
+  }
+
+  abandonAutoClose(threadId: string): Promise<void> {
+    return this.repository.abandonAutoClose(threadId);
+  }
+
   /** The conversation: the thread, its customer and its messages in order. */
   async get(id: string): Promise<ThreadResponse> {
     const thread = await this.repository.findById(id);
@@ -169,7 +195,8 @@ function toSummary(t: ThreadRow): ThreadSummary {
     idOnExternalPlatform: t.idOnExternalPlatform,
     origin: t.origin,
     status: t.status,
-    closeReason: t.closeReason,
+    // an alert being auto-closed is marked UNANSWERED before it is CLOSED: the reason shows once it is
+    closeReason: t.status === 'CLOSED' ? t.closeReason : null,
     cxoneContactId: t.cxoneContactId,
     cxoneThreadId: t.cxoneThreadId,
     campaignId: t.campaignId,

@@ -17,11 +17,17 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsOmittable } from '@/infra/http/validation';
-import { ContentDto } from './content.dto';
+import { IsOmittable, IsOmittableOrNull } from '@/infra/http/validation';
+import { ContentDto, TemplateRefDto } from './content.dto';
 import { IsCustomFields } from './validators';
 
 export const MAX_INLINE_RECIPIENTS = 100_000;
+/** Unanswered alerts are auto-closed after this by default (24 h); a campaign or message may choose 1 s to 30 days. */
+export const DEFAULT_AUTO_CLOSE_AFTER_SECONDS = 86_400;
+export const MAX_AUTO_CLOSE_AFTER_SECONDS = 30 * 86_400;
+export const AUTO_CLOSE_DESCRIPTION =
+  'Seconds after an alert is sent that a thread with no reply is resolved in CXone and closed (UNANSWERED), so it ' +
+  'never reaches an agent as an empty interaction; answered threads are left to the agent. null: never.';
 export const CAMPAIGN_STATUSES = ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED', 'COMPLETED', 'CANCELLED'] as const;
 export const RECIPIENT_STATUSES = [
   'PENDING',
@@ -81,6 +87,20 @@ export class CreateCampaignDto {
   @IsCustomFields()
   customFields?: Record<string, string>;
 
+  @ApiPropertyOptional({
+    type: TemplateRefDto,
+    nullable: true,
+    description:
+      'WHATSAPP with TEXT content: the approved template sent instead of the text to recipients outside the ' +
+      '24-hour window (else they are skipped as SKIPPED_WINDOW). Its parameters are checked at intake: the ' +
+      "template's and each recipient's `parameters` together must fill it",
+  })
+  @IsOmittableOrNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TemplateRefDto)
+  fallbackTemplate?: TemplateRefDto | null;
+
   @ApiPropertyOptional({ example: '2026-11-21T18:00:00Z', description: 'Start sending at this time (else on /start)' })
   @IsOmittable()
   @IsDateString({ strict: true })
@@ -91,11 +111,35 @@ export class CreateCampaignDto {
   @IsBoolean()
   start?: boolean;
 
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_AUTO_CLOSE_AFTER_SECONDS,
+    default: DEFAULT_AUTO_CLOSE_AFTER_SECONDS,
+    description: AUTO_CLOSE_DESCRIPTION,
+  })
+  @IsOmittableOrNull()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_AUTO_CLOSE_AFTER_SECONDS)
+  autoCloseAfterSeconds?: number | null;
+
   @ApiPropertyOptional({ type: [RecipientInput], description: `Up to ${MAX_INLINE_RECIPIENTS}; or upload CSV later` })
   @IsOmittable()
   @IsArray()
   @ArrayMaxSize(MAX_INLINE_RECIPIENTS)
   recipients?: unknown[];
+}
+
+export class CreateCampaignQuery {
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'true: store and send nothing, answer the pre-flight report (200)',
+  })
+  @IsOmittable()
+  @IsIn(['true', 'false'], { message: 'dryRun must be true or false' })
+  dryRun?: 'true' | 'false';
 }
 
 export class IntakeReport {
@@ -106,6 +150,8 @@ export class IntakeReport {
   @ApiProperty({ description: 'Accepted rows skipped because the customer opted out' }) optedOut!: number;
   @ApiProperty({ description: 'Accepted rows skipped: WhatsApp free text outside the 24-hour window' })
   outsideWindow!: number;
+  @ApiProperty({ description: 'Accepted rows outside the WhatsApp window now, to get the fallback template' })
+  fallbackTemplate!: number;
 }
 
 export class RecipientCounts {
@@ -142,7 +188,11 @@ export class CampaignResponse {
   @ApiProperty({ enum: CAMPAIGN_STATUSES }) status!: (typeof CAMPAIGN_STATUSES)[number];
   @ApiProperty({ type: ContentDto }) content!: unknown;
   @ApiProperty({ type: Object }) customFields!: Record<string, string>;
+  @ApiProperty({ type: TemplateRefDto, nullable: true, description: 'Sent outside the WhatsApp window, if set' })
+  fallbackTemplate!: unknown;
   @ApiProperty({ nullable: true, type: String }) scheduledAt!: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: AUTO_CLOSE_DESCRIPTION }) autoCloseAfterSeconds!:
+    number | null;
   @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) completedAt!: string | null;
   @ApiProperty() createdAt!: string;

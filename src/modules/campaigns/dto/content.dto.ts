@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsObject, IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
 import { IsOmittable } from '@/infra/http/validation';
-import type { ProactiveContent } from '@/integrations/cxone/content';
+import type { ProactiveContent, TemplateRef } from '@/integrations/cxone/content';
 import { IsTemplateParameters } from './validators';
 
 export class TemplateRefDto {
@@ -48,13 +48,13 @@ export class ContentDto {
 
 export function toProactiveContent(dto: ContentDto): ProactiveContent {
   if (dto.type === 'TEXT') return { type: 'TEXT', text: dto.text ?? '' };
-  const template = dto.template!;
+  return { type: 'TEMPLATE', template: toTemplateRef(dto.template!) };
+}
+
+export function toTemplateRef(template: TemplateRefDto): TemplateRef {
   return {
-    type: 'TEMPLATE',
-    template: {
-      name: template.name,
-      language: template.language,
-      ...(template.parameters ? { parameters: template.parameters } : {}),
-    },
+    name: template.name,
+    language: template.language,
+    ...(template.parameters ? { parameters: template.parameters } : {}),
   };
 }

@@ -64,6 +64,7 @@ export interface FakeCampaign {
   status: CampaignStatus;
   content: unknown;
   customFields: Record<string, string>;
+  fallbackTemplate: unknown;
 }
 
 export class InMemoryDispatchRepository extends DispatchRepository {
@@ -79,6 +80,7 @@ export class InMemoryDispatchRepository extends DispatchRepository {
       status: 'RUNNING',
       content: { type: 'TEXT', text: 'Your flight BA123 is cancelled' },
       customFields: {},
+      fallbackTemplate: null,
       ...campaign,
     };
     this.campaigns.set(full.id, full);
@@ -122,6 +124,7 @@ export class InMemoryDispatchRepository extends DispatchRepository {
       rateLimitedCount: r.rateLimitedCount,
       content: c.content,
       campaignCustomFields: c.customFields,
+      fallbackTemplate: c.fallbackTemplate,
     });
   }
 
@@ -212,7 +215,7 @@ export class FakeContacts extends ContactsService {
   readonly states = new Map<string, ContactState>();
 
   constructor() {
-    super(undefined as never, undefined as never);
+    super(undefined as never, undefined as never, undefined as never);
   }
 
   set(channelId: string, address: string, state: Partial<ContactState>): void {
