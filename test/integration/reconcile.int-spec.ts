@@ -7,6 +7,9 @@ import {
   registerChannel,
   waitForCampaign,
 } from '@test/factories/campaigns';
+import { QueueKeeper } from '@/infra/queue/queue-keeper';
+import { QueueName } from '@/infra/queue/queue.constants';
+import { QueueService } from '@/infra/queue/queue.service';
 import { startTestApp, TestApp } from '@test/helpers/app';
 import { withClient } from '@test/helpers/database';
 import { eventually } from '@test/helpers/eventually';
@@ -168,4 +171,31 @@ describe('reconciliation: replies and STOPs learnt with no webhook', () => {
       ['CUSTOMER', 'Thanks, rebooked'],
     ]);
   }, 30_000);
+
+  it('re-creates its job scheduler when Redis lost it', async () => {
+    const queue = t.app.get(QueueService).staticQueue(QueueName.Inbound);
+    await queue.removeJobScheduler('reconcile-threads');
+
+    await t.app.get(QueueKeeper).check();
+
+    expect(await queue.getJobScheduler('reconcile-threads')).toMatchObject({ key: 'reconcile-threads', every: 200 });
+  });
+});
+
+describe('reconciliation turned off', () => {
+  it('has no job scheduler, and removes one an earlier configuration left', async () => {
+    const off = await startTestApp({ RECONCILE_ENABLED: 'false', SIMULATOR_EMBEDDED: 'false' });
+    try {
+      const queue = off.app.get(QueueService).staticQueue(QueueName.Inbound);
+      expect(await queue.getJobScheduler('reconcile-threads')).toBeUndefined();
+      await queue.upsertJobScheduler('reconcile-threads', { every: 1000 }, { name: 'inbound.reconcile', data: {} });
+
+      await off.app.get(QueueKeeper).check();
+
+      expect(await queue.getJobScheduler('reconcile-threads')).toBeUndefined();
+      expect(await queue.getJobScheduler('sweep-cxone-events')).toMatchObject({ key: 'sweep-cxone-events' });
+    } finally {
+      await off.close();
+    }
+  });
 });
