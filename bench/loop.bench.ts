@@ -104,7 +104,7 @@ export async function loopBenchmark(config: AppConfig, options: { timeScale: num
       const windowMs = REPLY_WINDOW_MS / TIME_SCALE;
       const repliers = shuffle(phones).slice(0, REPLIES);
       const failures: string[] = [];
-      /** Each reply's id at CXone and its creation time there (ms), to time the ones never read back too. */
+      /** Each replying customer and their reply's creation time at CXone (ms), to time the ones never read back too. */
       const created = new Map<string, number>();
       await Promise.all(
         repliers.map(
@@ -118,7 +118,7 @@ export async function loopBenchmark(config: AppConfig, options: { timeScale: num
                   )
                   .then((res) => {
                     const m = res.data.message;
-                    if (m) created.set(m.id, Date.parse(m.createdAtWithMilliseconds ?? m.createdAt));
+                    if (m) created.set(from, Date.parse(m.createdAtWithMilliseconds ?? m.createdAt));
                   })
                   .catch((err: unknown) => failures.push(String(err)))
                   .finally(resolve);
@@ -143,14 +143,15 @@ export async function loopBenchmark(config: AppConfig, options: { timeScale: num
         const reads = (await control.get<SimStats>('/sim/stats')).data.contactReads;
         const endedAt = Date.now();
         const storedRows = (
-          await db.query<{ id: string; ms: number }>(
-            `SELECT cxone_message_id AS id, extract(epoch FROM (updated_at - created_at)) * 1000 AS ms
-             FROM message WHERE author = 'CUSTOMER'`,
+          await db.query<{ address: string; ms: number }>(
+            `SELECT c.address, extract(epoch FROM (m.updated_at - m.created_at)) * 1000 AS ms
+             FROM message m JOIN thread t ON t.id = m.thread_id JOIN contact c ON c.id = t.contact_id
+             WHERE m.author = 'CUSTOMER'`,
           )
         ).rows;
-        const storedIds = new Set(storedRows.map((r) => r.id));
+        const answered = new Set(storedRows.map((r) => r.address));
         // a reply never read back within the drain counts with the time it has waited so far: a lower bound
-        const unread = [...created].filter(([id]) => !storedIds.has(id)).map(([, at]) => endedAt - at);
+        const unread = [...created].filter(([from]) => !answered.has(from)).map(([, at]) => endedAt - at);
         const lags = [...storedRows.map((r) => Number(r.ms)), ...unread]
           .map((ms) => ms * TIME_SCALE)
           .sort((a, b) => a - b);
