@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark in one go (or `-- --only limiter,intake,…`), prints a table per benchmark and
  * merges the numbers into bench/results.json. `--byoc-rate` and `--byoc-seconds` change the byoc benchmark's offered
- * load (default 500/s for 20 s). Uses DATABASE_URL / REDIS_URL like the application (a scratch database and Redis
+ * load (default 500/s for 20 s); `--loop-scale` the loop benchmark's time compression (default 10). Uses DATABASE_URL / REDIS_URL like the application (a scratch database and Redis
  * prefix, removed afterwards).
  */
 import 'reflect-metadata';
@@ -11,15 +11,21 @@ import { AppConfig } from '@/config';
 import { BYOC_DEFAULTS, byocBenchmark } from './byoc.bench';
 import { intakeLoopBenchmark } from './intake-loop.bench';
 import { limiterBenchmark } from './limiter.bench';
+import { LOOP_DEFAULTS, loopBenchmark } from './loop.bench';
 import { pipelineBenchmarks } from './pipeline.bench';
 
 const PIPELINE = ['intake', 'adherence', 'retries', 'headroom', 'memory'];
-const ALL = ['limiter', ...PIPELINE, 'intake-loop', 'byoc'];
+const ALL = ['limiter', ...PIPELINE, 'intake-loop', 'byoc', 'loop'];
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn']);
   const { values } = parseArgs({
-    options: { only: { type: 'string' }, 'byoc-rate': { type: 'string' }, 'byoc-seconds': { type: 'string' } },
+    options: {
+      only: { type: 'string' },
+      'byoc-rate': { type: 'string' },
+      'byoc-seconds': { type: 'string' },
+      'loop-scale': { type: 'string' },
+    },
   });
   const selected = new Set(values.only ? values.only.split(',').map((s) => s.trim()) : ALL);
   const unknown = [...selected].filter((name) => !ALL.includes(name));
@@ -33,6 +39,11 @@ async function main(): Promise<void> {
     await byocBenchmark(config, {
       rate: positive(values['byoc-rate'], '--byoc-rate') ?? BYOC_DEFAULTS.rate,
       seconds: positive(values['byoc-seconds'], '--byoc-seconds') ?? BYOC_DEFAULTS.seconds,
+    });
+  }
+  if (selected.has('loop')) {
+    await loopBenchmark(config, {
+      timeScale: positive(values['loop-scale'], '--loop-scale') ?? LOOP_DEFAULTS.timeScale,
     });
   }
   console.log(`\nresults written to bench/results.json (${Math.round((Date.now() - started) / 1000)} s)`);

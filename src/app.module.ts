@@ -12,6 +12,7 @@ import { AuthModule } from '@/modules/auth/auth.module';
 import { ConversationsModule } from '@/modules/conversations/conversations.module';
 import { CxoneEventsModule } from '@/modules/cxone-events/cxone-events.module';
 import { DispatchModule } from '@/modules/dispatch/dispatch.module';
+import { ReconcileModule } from '@/modules/reconcile/reconcile.module';
 
 /**
  * The whole application. Every role gets the same job handlers (so start-up invariants are checked everywhere); the
@@ -34,6 +35,7 @@ export class AppModule {
         DispatchModule,
         ConversationsModule,
         CxoneEventsModule,
+        ReconcileModule,
         ...(config.app.runsApi ? [ApiModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

@@ -100,6 +100,17 @@ export class AppConfig {
     /** With the simulator as tenant (not in production): its chat channel and middleware credentials exist at start. */
     seedDevelopmentChannel: boolean;
   };
+  /** Reconciliation: open proactive threads' CXone messages read back, so replies arrive with no webhook too. */
+  readonly reconcile: {
+    enabled: boolean;
+    /** How often a round starts (the job scheduler's period). */
+    intervalMs: number;
+    /** This service's share of the DFO contact-read budget for reconciliation, per CXone account. */
+    readsPerSecond: number;
+    /** The backoff between two reads of a thread: from minDelayMs (a fresh alert) growing with its age to maxDelayMs. */
+    minDelayMs: number;
+    maxDelayMs: number;
+  };
   readonly simulator: {
     /** Run the simulator inside this process (npm start without a tenant). */
     embedded: boolean;
@@ -182,6 +193,13 @@ export class AppConfig {
       lockDurationMs: env.DISPATCH_LOCK_DURATION_MS,
     };
 
+    this.reconcile = {
+      enabled: env.RECONCILE_ENABLED,
+      intervalMs: env.RECONCILE_INTERVAL_MS,
+      readsPerSecond: env.RECONCILE_READS_PER_SECOND,
+      minDelayMs: env.RECONCILE_MIN_DELAY_MS,
+      maxDelayMs: env.RECONCILE_MAX_DELAY_MS,
+    };
     this.autoClose = { intervalMs: env.AUTO_CLOSE_INTERVAL_MS, contactStatus: env.AUTO_CLOSE_CONTACT_STATUS };
 
     const simulatorUrl = (env.SIMULATOR_URL ?? `http://127.0.0.1:${env.SIMULATOR_PORT}`).replace(/\/$/, '');

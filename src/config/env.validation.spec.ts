@@ -54,6 +54,20 @@ describe('environment validation', () => {
     expect(AppConfig.load({ APP_ROLE: 'worker' }).app).toMatchObject({ runsApi: false, runsWorker: true });
   });
 
+  it('reconciles by default, and refuses a reconciliation floor above its cap', () => {
+    expect(AppConfig.load({}).reconcile).toEqual({
+      enabled: true,
+      intervalMs: 1000,
+      readsPerSecond: 12,
+      minDelayMs: 10_000,
+      maxDelayMs: 3_600_000,
+    });
+    expect(() => validateEnvironment({ RECONCILE_MIN_DELAY_MS: '20000', RECONCILE_MAX_DELAY_MS: '10000' })).toThrow(
+      /RECONCILE_MIN_DELAY_MS \(20000\) must not exceed RECONCILE_MAX_DELAY_MS \(10000\)/,
+    );
+    expect(() => validateEnvironment({ RECONCILE_READS_PER_SECOND: '16' })).toThrow(/RECONCILE_READS_PER_SECOND/);
+  });
+
   it('documents every variable in .env.example, and nothing else', () => {
     const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
     const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();

@@ -423,6 +423,36 @@ export class EnvironmentVariables {
   @Max(3600000)
   BYOC_STATUS_POLL_MS = 30000;
 
+  // ── reconciliation: reading open proactive threads' messages back from CXone ──
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'RECONCILE_ENABLED must be true or false' })
+  RECONCILE_ENABLED = true;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(200)
+  @Max(60000)
+  RECONCILE_INTERVAL_MS = 1000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(15)
+  RECONCILE_READS_PER_SECOND = 12;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3600000)
+  RECONCILE_MIN_DELAY_MS = 10000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(86400000)
+  RECONCILE_MAX_DELAY_MS = 3600000;
+
   @IsIn(['auto', 'prisma', 'builtin'], { message: 'MIGRATION_ENGINE must be one of: auto, prisma, builtin' })
   MIGRATION_ENGINE: 'auto' | 'prisma' | 'builtin' = 'auto';
 
@@ -474,6 +504,11 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   }
   if (env.NODE_ENV === 'production' && !env.CREDENTIALS_ENCRYPTION_KEY) {
     problems.push('CREDENTIALS_ENCRYPTION_KEY is required when NODE_ENV=production (32 random bytes, base64 or hex)');
+  }
+  if (env.RECONCILE_MIN_DELAY_MS > env.RECONCILE_MAX_DELAY_MS) {
+    problems.push(
+      `RECONCILE_MIN_DELAY_MS (${env.RECONCILE_MIN_DELAY_MS}) must not exceed RECONCILE_MAX_DELAY_MS (${env.RECONCILE_MAX_DELAY_MS})`,
+    );
   }
   if (!env.CXONE_CLIENT_ID) {
     const stray = tenantVariables.filter((name) => env[name]);

@@ -92,11 +92,19 @@ export class QueueKeeper implements OnApplicationBootstrap, OnApplicationShutdow
     return epoch;
   }
 
-  /** Upserts every job scheduler that is missing; `warn` says so in the log (it should not have gone missing). */
+  /**
+   * Upserts every job scheduler that is missing (and removes a disabled one); `warn` says so in the log (it should
+   * not have gone missing).
+   */
   private async ensureSchedulers(warn: boolean): Promise<void> {
     for (const schedule of JOB_SCHEDULES) {
       const queue = this.queues.staticQueue(JOB_QUEUE[schedule.name] as QueueName);
-      if (await queue.getJobScheduler(schedule.id)) continue;
+      const existing = await queue.getJobScheduler(schedule.id);
+      if (schedule.enabled && !schedule.enabled(this.config)) {
+        if (existing) await queue.removeJobScheduler(schedule.id);
+        continue;
+      }
+      if (existing) continue;
       await queue.upsertJobScheduler(
         schedule.id,
         { every: schedule.everyMs(this.config) },

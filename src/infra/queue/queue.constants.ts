@@ -48,6 +48,8 @@ export enum JobName {
   SweepCxoneEvents = 'inbound.sweep-events',
   /** Answer a customer's HELP keyword with the channel's help reply, in the same thread. */
   SendHelpReply = 'inbound.help-reply',
+  /** One reconciliation round: read due open proactive threads' messages back from CXone. */
+  ReconcileThreads = 'inbound.reconcile',
   /** Resolve in CXone the proactive threads whose reply window passed with no reply (auto-close). */
   AutoCloseThreads = 'inbound.auto-close-threads',
 }
@@ -69,6 +71,7 @@ export interface JobPayloads {
   [JobName.ProcessCxoneEvent]: TracedPayload & { eventRowId: string };
   [JobName.SweepCxoneEvents]: TracedPayload;
   [JobName.SendHelpReply]: TracedPayload & { messageId: string };
+  [JobName.ReconcileThreads]: TracedPayload;
   [JobName.AutoCloseThreads]: TracedPayload;
 }
 
@@ -85,6 +88,7 @@ export const JOB_QUEUE: { readonly [N in JobName]: QueueName | typeof DISPATCH_Q
   [JobName.ProcessCxoneEvent]: QueueName.Inbound,
   [JobName.SweepCxoneEvents]: QueueName.Inbound,
   [JobName.SendHelpReply]: QueueName.Inbound,
+  [JobName.ReconcileThreads]: QueueName.Inbound,
   [JobName.AutoCloseThreads]: QueueName.Inbound,
 };
 
@@ -96,8 +100,16 @@ export const QUEUE_WORKER_OPTIONS: { readonly [Q in QueueName]: { concurrency: n
   [QueueName.Inbound]: { concurrency: 10 },
 };
 
-/** Periodic jobs (BullMQ job schedulers), upserted by the worker role at start-up. */
-export const JOB_SCHEDULES: ReadonlyArray<{ id: string; name: JobName; everyMs: (config: AppConfig) => number }> = [
+/**
+ * Periodic jobs (BullMQ job schedulers), upserted by the worker role at start-up and re-created when Redis lost them.
+ * One whose `enabled` says false is not created (and removed if an earlier configuration left it).
+ */
+export const JOB_SCHEDULES: ReadonlyArray<{
+  id: string;
+  name: JobName;
+  everyMs: (config: AppConfig) => number;
+  enabled?: (config: AppConfig) => boolean;
+}> = [
   { id: 'purge-idempotency-records', name: JobName.PurgeExpiredIdempotencyRecords, everyMs: () => 60 * 60 * 1000 },
   { id: 'sweep-campaigns', name: JobName.SweepCampaigns, everyMs: (config) => config.dispatch.sweeperIntervalMs },
   {
@@ -106,6 +118,12 @@ export const JOB_SCHEDULES: ReadonlyArray<{ id: string; name: JobName; everyMs: 
     everyMs: (config) => config.dispatch.sweeperIntervalMs,
   },
   { id: 'sweep-cxone-events', name: JobName.SweepCxoneEvents, everyMs: (config) => config.dispatch.sweeperIntervalMs },
+  {
+    id: 'reconcile-threads',
+    name: JobName.ReconcileThreads,
+    everyMs: (config) => config.reconcile.intervalMs,
+    enabled: (config) => config.reconcile.enabled,
+  },
   { id: 'auto-close-threads', name: JobName.AutoCloseThreads, everyMs: (config) => config.autoClose.intervalMs },
 ];
 

@@ -3,6 +3,7 @@ import type { ProactiveContent } from './content';
 import type {
   DfoChannel,
   DfoContact,
+  DfoContactMessage,
   DfoContactStatus,
   DfoCustomFieldDefinition,
   DfoDeliveryStatus,
@@ -51,6 +52,11 @@ export interface SentMessage {
   messageId: string | null;
 }
 
+export interface ContactMessages {
+  total: number;
+  messages: DfoContactMessage[];
+}
+
 /**
  * The port to CXone DFO. `HttpCxoneClient` implements it over HTTP (a real tenant or the simulator); unit tests use an
  * in-memory fake. Every method throws a CxoneError subclass on failure: CxoneRateLimitedError (429),
@@ -64,6 +70,19 @@ export abstract class CxoneClient {
   abstract createMessage(account: CxoneAccountRef, channelId: string, message: InboundMessage): Promise<SentMessage>;
 
   abstract getContact(account: CxoneAccountRef, contactId: string): Promise<DfoContact>;
+
+  /**
+   * GET /contacts/{contactNumber}/messages: the contact's messages, both directions. DFO documents neither paging nor
+   * an order, so callers sort by createdAt themselves; `total` is DFO's `hits` (more than `messages.length` when it
+   * returned only a part). Spends one of the tenant's contact reads.
+   */
+  abstract listContactMessages(account: CxoneAccountRef, contactId: string): Promise<ContactMessages>;
+
+  /** GET /contacts filtered by channel and end user: the customer's contacts on the channel. One contact read. */
+  abstract findContacts(
+    account: CxoneAccountRef,
+    filter: { channelId: string; endUserId: string },
+  ): Promise<DfoContact[]>;
 
   abstract setContactStatus(account: CxoneAccountRef, contactId: string, status: DfoContactStatus): Promise<void>;
 

@@ -131,6 +131,24 @@ export interface DfoMessageDetail {
   channel?: { id: string };
 }
 
+/** A message as GET /contacts/{n}/messages returns it (MessageDetail, with its author when a customer wrote it). */
+export type DfoContactMessage = DfoMessageDetail & {
+  authorEndUserIdentity?: { idOnExternalPlatform?: string } | null;
+};
+
+/** Answer of GET /contacts/{n}/messages: `{hits, data}` (no paging or order documented). */
+export interface DfoContactMessages {
+  hits: number;
+  data: DfoContactMessage[];
+}
+
+/** Answer of GET /contacts: `{hits, data, scrollToken?}`. */
+export interface DfoContactSearch {
+  hits: number;
+  data: DfoContact[];
+  scrollToken?: string | null;
+}
+
 /** Answer of create message and outbound: `{consumerContact?, message?}`. */
 export interface DfoMessageResponse {
   consumerContact?: DfoContact;

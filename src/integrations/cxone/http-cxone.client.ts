@@ -1,10 +1,19 @@
 import type { Method } from 'axios';
-import { CxoneAccountRef, CxoneClient, InboundMessage, OutboundMessage, SentMessage } from './cxone.client';
+import {
+  ContactMessages,
+  CxoneAccountRef,
+  CxoneClient,
+  InboundMessage,
+  OutboundMessage,
+  SentMessage,
+} from './cxone.client';
 import { renderContent } from './content';
 import { CxoneHttp, CxoneHttpResponse, ensureOk } from './cxone-http';
 import type {
   DfoChannel,
   DfoContact,
+  DfoContactMessages,
+  DfoContactSearch,
   DfoContactStatus,
   DfoCustomField,
   DfoCustomFieldDefinition,
@@ -106,6 +115,29 @@ export class HttpCxoneClient extends CxoneClient {
 
   async getContact(account: CxoneAccountRef, contactId: string): Promise<DfoContact> {
     return (await this.call<DfoContact>(account, 'getContact', 'GET', `/contacts/${enc(contactId)}`)).data;
+  }
+
+  async listContactMessages(account: CxoneAccountRef, contactId: string): Promise<ContactMessages> {
+    // newest first where DFO honours it (S-GO's sorting parameters for /contacts); callers sort anyway
+    const response = await this.call<DfoContactMessages>(
+      account,
+      'contactMessages',
+      'GET',
+      `/contacts/${enc(contactId)}/messages`,
+      { params: { sorting: 'createdAt', sortingType: 'desc' } },
+    );
+    const data = Array.isArray(response.data?.data) ? response.data.data : [];
+    return { total: typeof response.data?.hits === 'number' ? response.data.hits : data.length, messages: data };
+  }
+
+  async findContacts(
+    account: CxoneAccountRef,
+    filter: { channelId: string; endUserId: string },
+  ): Promise<DfoContact[]> {
+    const response = await this.call<DfoContactSearch>(account, 'contactSearch', 'GET', '/contacts', {
+      params: { 'channel[]': filter.channelId, 'endUserIdOnExternalPlatform[]': filter.endUserId },
+    });
+    return Array.isArray(response.data?.data) ? response.data.data : [];
   }
 
   async setContactStatus(account: CxoneAccountRef, contactId: string, status: DfoContactStatus): Promise<void> {

@@ -39,6 +39,6 @@ import { RelayService } from './relay.service';
     RelayService,
     ConversationsProcessor,
   ],
-  exports: [ConversationsService, ConversationEvents],
+  exports: [ConversationsService, ConversationEvents, ContactReadBudget],
 })
 export class ConversationsModule {}

@@ -41,6 +41,7 @@ export class InboundService {
   private readonly logger = new Logger(InboundService.name);
   private readonly replies: Counter<'channel' | 'kind'>;
   private readonly consentChanges: Counter<'channel' | 'kind' | 'source'>;
+  private readonly learnt: Counter<'via'>;
 
   constructor(
     private readonly channels: ChannelsService,
@@ -54,6 +55,11 @@ export class InboundService {
       name: 'threadline_customer_messages_total',
       help: 'Customer messages on SMS/WhatsApp threads, by kind (first_reply: the first on a thread; reply: later ones)',
       labelNames: ['channel', 'kind'],
+    });
+    this.learnt = metrics.counter({
+      name: 'threadline_customer_messages_learnt_total',
+      help: 'Customer messages stored, by the path that brought them first (webhook, reconciliation)',
+      labelNames: ['via'],
     });
     this.consentChanges = metrics.counter({
       ...CONSENT_CHANGES_METRIC,
@@ -83,6 +89,7 @@ export class InboundService {
       createdAt: m.createdAt,
     });
     if (!created) return 'repeat';
+    this.learnt.inc({ via: m.via });
     if (m.contactNumber || m.cxoneThreadId) await this.threads.setCxoneIds(thread.id, m.contactNumber, m.cxoneThreadId);
     await this.contacts.noteInbound(channel.id, address, m.createdAt);
     const reply = await this.threads.noteReply(thread.id, m.createdAt);

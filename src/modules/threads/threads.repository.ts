@@ -78,6 +78,25 @@ export type AutoCloseFinish = 'closed' | 'already-closed' | 'answered';
 /** An open conversation whose CXone contact status is due to be read. */
 export type PolledThread = Pick<Thread, 'id' | 'channelId' | 'contactId' | 'cxoneContactId'>;
 
+/** An open proactive thread claimed for reconciliation, with what reading its CXone contact needs. */
+export interface ReconcileThread {
+  id: string;
+  channelId: string;
+  accountId: string;
+  cxoneChannelId: string;
+  idOnExternalPlatform: string;
+  cxoneContactId: string | null;
+  address: string;
+  createdAt: Date;
+  lastCustomerAt: Date | null;
+  lastSeenMessageAt: Date | null;
+  /** When it was due before the claim (a released thread goes back to this place in the line). */
+  dueAt: Date;
+}
+
+/** Proactive threads reconciliation reads: still open (awaiting a reply, or answered), not on a BYOC chat channel. */
+const RECONCILED_STATUSES: ThreadStatus[] = ['AWAITING_REPLY', 'OPEN'];
+
 const THREAD_COLUMNS = `t.id, t.channel_id AS "channelId", t.id_on_external_platform AS "idOnExternalPlatform", t.origin, t.status,
   t.close_reason AS "closeReason", t.cxone_contact_id AS "cxoneContactId", t.cxone_thread_id AS "cxoneThreadId",
   t.campaign_id AS "campaignId", t.contact_id AS "contactId", t.last_customer_at AS "lastCustomerAt",
@@ -298,6 +317,40 @@ export class ThreadsRepository {
     return rows;
   }
 
+  /** The CXone accounts with proactive threads due for reconciliation at `now`. */
+  async accountsDueForReconcile(now: Date): Promise<string[]> {
+    const { rows } = await this.prisma.pool.query<{ accountId: string }>(
+      `SELECT DISTINCT ch.account_id AS "accountId" FROM thread th JOIN channel ch ON ch.id = th.channel_id
+       WHERE th.status = ANY($1::"ThreadStatus"[]) AND th.reconcile_at <= $2 AND th.origin = 'PROACTIVE'
+         AND ch.kind <> 'BYOC_CHAT'`,
+      [RECONCILED_STATUSES, now],
+    );
+    return rows.map((r) => r.accountId);
+  }
+
+  /**
+   * Claims up to `limit` of the account's due proactive threads, most overdue first (the newest alert first among
+   * equals), by pushing their reconcile_at to `leaseUntil`: replicas never take the same thread, and one whose
+   * claimer died is due again when the lease ends.
+   */
+  async claimForReconcile(accountId: string, now: Date, leaseUntil: Date, limit: number): Promise<ReconcileThread[]> {
+    const { rows } = await this.prisma.pool.query<ReconcileThread>(
+      `UPDATE thread t SET reconcile_at = $3
+       FROM (SELECT th.id, th.reconcile_at AS due_at FROM thread th JOIN channel ch ON ch.id = th.channel_id
+             WHERE th.status = ANY($5::"ThreadStatus"[]) AND th.reconcile_at <= $2 AND th.origin = 'PROACTIVE'
+               AND ch.account_id = $1 AND ch.kind <> 'BYOC_CHAT'
+             ORDER BY th.reconcile_at, th.created_at DESC LIMIT $4 FOR UPDATE OF th SKIP LOCKED) due,
+         channel ch, contact c
+       WHERE t.id = due.id AND ch.id = t.channel_id AND c.id = t.contact_id
+       RETURNING t.id, t.channel_id AS "channelId", ch.account_id AS "accountId", ch.cxone_channel_id AS "cxoneChannelId",
+         t.id_on_external_platform AS "idOnExternalPlatform", t.cxone_contact_id AS "cxoneContactId", c.address,
+         t.created_at AS "createdAt", t.last_customer_at AS "lastCustomerAt",
+         t.last_seen_message_at AS "lastSeenMessageAt", due.due_at AS "dueAt"`,
+      [accountId, now, leaseUntil, limit, RECONCILED_STATUSES],
+    );
+    return rows;
+  }
+
   // ── auto-close of unanswered alerts ──
   //
   // An alert's thread awaits its reply until auto_close_at (sent time + its campaign's window). The auto-close claims
@@ -323,6 +376,19 @@ export class ThreadsRepository {
       [now, leaseUntil, limit],
     );
     return rows;
+  }
+
+  /**
+   * A reconciled thread's next read (null: none) and the newest CXone message seen on it so far (only ever moves
+   * forward). A thread that closed meanwhile is not read again.
+   */
+  async scheduleReconcile(threadId: string, at: Date | null, lastSeenMessageAt: Date | null): Promise<void> {
+    await this.prisma.pool.query(
+      `UPDATE thread SET reconcile_at = CASE WHEN status = ANY($4::"ThreadStatus"[]) THEN $2::timestamptz END,
+         last_seen_message_at = greatest(last_seen_message_at, $3::timestamptz)
+       WHERE id = $1`,
+      [threadId, at, lastSeenMessageAt, RECONCILED_STATUSES],
+    );
   }
 
   /**
@@ -421,14 +487,15 @@ export class ThreadsRepository {
    * Records a sent alert in one statement (one round trip on the send hot path): the recipient's SENT (the
    * `recipient` piece, guarded by its generation and the from-states its owner's state machine allows), and, when
    * that row was still this send's, the customer's contact (created if new), the proactive thread linked to its
-   * campaign, awaiting the reply that will land in it, and the alert as the thread's first message. Idempotent: a
+   * campaign, awaiting the reply that will land in it (its first reconciliation read due `reconcileAfterMs` later),
+   * and the alert as the thread's first message. Idempotent: a
    * repeated send of the same alert finds the same rows by their external ids and only refreshes CXone's ids (a
    * thread an agent's message on a BYOC channel opened a moment earlier becomes the alert's). The statement writes
    * the dispatch module's recipient row and the contacts module's contact on purpose: a thread cannot exist without
    * its contact, SENT and the thread a reply needs stay atomic, and a second round trip would cost every send.
    * Returns whether the recipient was recorded SENT.
    */
-  async recordSentAlert(alert: SentAlert, recipient: SentRecipient): Promise<boolean> {
+  async recordSentAlert(alert: SentAlert, recipient: SentRecipient, reconcileAfterMs: number): Promise<boolean> {
     const { rows } = await this.prisma.pool.query<{ recorded: number }>(
       `WITH r AS (
          UPDATE campaign_recipient SET status = 'SENT', sent_at = now(), finished_at = now(), updated_at = now(),
@@ -442,15 +509,18 @@ export class ThreadsRepository {
          RETURNING id),
        t AS (
          INSERT INTO thread (id, channel_id, contact_id, id_on_external_platform, origin, status, cxone_contact_id, cxone_thread_id,
-                             campaign_id, auto_close_at, last_activity_at, created_at, updated_at)
+                             campaign_id, auto_close_at, last_activity_at, reconcile_at, created_at, updated_at)
          SELECT gen_random_uuid(), $1, c.id, $4, 'PROACTIVE', 'AWAITING_REPLY', $5, $6, $7,
-           now() + make_interval(secs => (SELECT auto_close_after_seconds FROM campaign WHERE id = $7)), now(), now(), now()
+           now() + make_interval(secs => (SELECT auto_close_after_seconds FROM campaign WHERE id = $7)), now(),
+           now() + make_interval(secs => $15), now(), now()
          FROM c
          ON CONFLICT (channel_id, id_on_external_platform) DO UPDATE
            SET cxone_contact_id = coalesce(EXCLUDED.cxone_contact_id, thread.cxone_contact_id),
                auto_close_at = CASE WHEN thread.status = 'AWAITING_REPLY' AND thread.close_reason IS NULL
                  THEN coalesce(thread.auto_close_at, EXCLUDED.auto_close_at) ELSE thread.auto_close_at END,
                cxone_thread_id = coalesce(EXCLUDED.cxone_thread_id, thread.cxone_thread_id),
+               reconcile_at = CASE WHEN thread.status = ANY($16::"ThreadStatus"[])
+                                   THEN coalesce(thread.reconcile_at, EXCLUDED.reconcile_at) END,
                origin = 'PROACTIVE', campaign_id = coalesce(thread.campaign_id, EXCLUDED.campaign_id), updated_at = now()
          RETURNING id),
        m AS (
@@ -476,6 +546,8 @@ export class ThreadsRepository {
         recipient.generation,
         recipient.attempt,
         recipient.fromStatuses,
+        reconcileAfterMs / 1000,
+        RECONCILED_STATUSES,
       ],
     );
     return (rows[0]?.recorded ?? 0) > 0;

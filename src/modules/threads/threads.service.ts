@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@/config';
 import { NotFoundError } from '@/infra/errors/domain-error';
 import { keysetPage } from '@/infra/http/pagination';
 import { MessagesService } from '@/modules/messages/messages.service';
@@ -10,6 +11,7 @@ import {
   CampaignOutcomes,
   RepliedThread,
   PolledThread,
+  ReconcileThread,
   SentAlert,
   SentRecipient,
   ThreadRow,
@@ -22,6 +24,7 @@ export type {
   AutoCloseFinish,
   CampaignOutcomes,
   PolledThread,
+  ReconcileThread,
   RepliedThread,
   SentAlert,
   SentRecipient,
@@ -44,6 +47,7 @@ export class ThreadsService {
   constructor(
     private readonly repository: ThreadsRepository,
     private readonly messages: MessagesService,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -51,7 +55,7 @@ export class ThreadsService {
    * the first message (one statement). False when the recipient was no longer this send's.
    */
   recordSentAlert(alert: SentAlert, recipient: SentRecipient): Promise<boolean> {
-    return this.repository.recordSentAlert(alert, recipient);
+    return this.repository.recordSentAlert(alert, recipient, this.config.reconcile.minDelayMs);
   }
 
   // ── conversations (the chat flow orchestrates these) ──
@@ -126,6 +130,20 @@ export class ThreadsService {
 
   dueForStatusCheck(everyMs: number, limit: number): Promise<PolledThread[]> {
     return this.repository.dueForStatusCheck(everyMs, limit);
+  }
+
+  // ── reconciliation (the reconcile module orchestrates these) ──
+
+  accountsDueForReconcile(now: Date): Promise<string[]> {
+    return this.repository.accountsDueForReconcile(now);
+  }
+
+  claimForReconcile(accountId: string, now: Date, leaseUntil: Date, limit: number): Promise<ReconcileThread[]> {
+    return this.repository.claimForReconcile(accountId, now, leaseUntil, limit);
+  }
+
+  scheduleReconcile(threadId: string, at: Date | null, lastSeenMessageAt: Date | null): Promise<void> {
+    return this.repository.scheduleReconcile(threadId, at, lastSeenMessageAt);
   }
 
   // ── auto-close of unanswered alerts (the repository describes the claim) ──

@@ -1,8 +1,16 @@
-import { CxoneAccountRef, CxoneClient, InboundMessage, OutboundMessage, SentMessage } from '../cxone.client';
+import {
+  ContactMessages,
+  CxoneAccountRef,
+  CxoneClient,
+  InboundMessage,
+  OutboundMessage,
+  SentMessage,
+} from '../cxone.client';
 import { CxoneRejectedError } from '../cxone.errors';
 import type {
   DfoChannel,
   DfoContact,
+  DfoContactMessage,
   DfoContactStatus,
   DfoCustomFieldDefinition,
   DfoDeliveryStatus,
@@ -28,6 +36,8 @@ export class InMemoryCxoneClient extends CxoneClient {
   readonly contacts = new Map<string, DfoContact>();
   readonly channels = new Map<string, DfoChannel>();
   readonly templates = new Map<string, DfoExternalPlatformTemplate[]>();
+  /** Each contact's messages, in the order they were added (listContactMessages returns them as they are). */
+  readonly contactMessages = new Map<string, DfoContactMessage[]>();
   customFieldDefinitions: DfoCustomFieldDefinition[] = [];
   private readonly failures = new Map<keyof CxoneClient, Error[]>();
   private readonly threadContacts = new Map<string, string>();
@@ -44,18 +54,62 @@ export class InMemoryCxoneClient extends CxoneClient {
 
   sendOutbound(account: CxoneAccountRef, channelId: string, message: OutboundMessage): Promise<SentMessage> {
     return this.call('sendOutbound', account, [channelId, message], () =>
-      this.accept(channelId, message.threadExternalId, 'outbound'),
+      this.accept(channelId, message.threadExternalId, 'outbound', message.to),
     );
   }
 
   createMessage(account: CxoneAccountRef, channelId: string, message: InboundMessage): Promise<SentMessage> {
     return this.call('createMessage', account, [channelId, message], () =>
-      this.accept(channelId, message.threadExternalId, 'inbound'),
+      this.accept(channelId, message.threadExternalId, 'inbound', message.author.externalId),
     );
   }
 
   getContact(account: CxoneAccountRef, contactId: string): Promise<DfoContact> {
     return this.call('getContact', account, [contactId], () => this.contact(contactId));
+  }
+
+  listContactMessages(account: CxoneAccountRef, contactId: string): Promise<ContactMessages> {
+    return this.call('listContactMessages', account, [contactId], () => {
+      this.contact(contactId);
+      const messages = [...(this.contactMessages.get(contactId) ?? [])];
+      return { total: messages.length, messages };
+    });
+  }
+
+  findContacts(account: CxoneAccountRef, filter: { channelId: string; endUserId: string }): Promise<DfoContact[]> {
+    return this.call('findContacts', account, [filter], () =>
+      [...this.contacts.values()]
+        .filter(
+          (c) =>
+            c.channelId === filter.channelId &&
+            (c.recipients ?? []).some((r) => r.idOnExternalPlatform === filter.endUserId),
+        )
+        .reverse(),
+    );
+  }
+
+  /**
+   * A customer writes on a contact (tests): the message CXone would list for it. Returns the message, whose `id` is
+   * CXone's message id.
+   */
+  addCustomerMessage(contactId: string, from: string, text: string, createdAt: Date): DfoContactMessage {
+    const contact = this.contact(contactId);
+    const list = this.contactMessages.get(contactId) ?? [];
+    const message: DfoContactMessage = {
+      id: `cx-message-${contactId}-${list.length + 1}`,
+      idOnExternalPlatform: null,
+      threadId: contact.threadId,
+      threadIdOnExternalPlatform: contact.threadIdOnExternalPlatform,
+      direction: 'inbound',
+      createdAt: createdAt.toISOString(),
+      createdAtWithMilliseconds: createdAt.toISOString(),
+      messageContent: { type: 'TEXT', payload: { text } },
+      contactNumber: contactId,
+      channel: { id: contact.channelId },
+      authorEndUserIdentity: { idOnExternalPlatform: from },
+    };
+    this.contactMessages.set(contactId, [...list, message]);
+    return message;
   }
 
   setContactStatus(account: CxoneAccountRef, contactId: string, status: DfoContactStatus): Promise<void> {
@@ -163,7 +217,12 @@ export class InMemoryCxoneClient extends CxoneClient {
   }
 
   /** CXone takes a message: the thread's open contact, or a new one. */
-  private accept(channelId: string, threadExternalId: string, direction: 'inbound' | 'outbound'): SentMessage {
+  private accept(
+    channelId: string,
+    threadExternalId: string,
+    direction: 'inbound' | 'outbound',
+    endUser: string,
+  ): SentMessage {
     const key = `${channelId}\u0000${threadExternalId}`;
     let contactId = this.threadContacts.get(key);
     if (!contactId || ['resolved', 'closed', 'trashed'].includes(this.contacts.get(contactId)!.status)) {
@@ -178,6 +237,7 @@ export class InMemoryCxoneClient extends CxoneClient {
         direction,
         createdAt: new Date(0).toISOString(),
         customFields: [],
+        recipients: [{ idOnExternalPlatform: endUser }],
       });
     }
     const contact = this.contacts.get(contactId)!;
