@@ -135,7 +135,7 @@ describe('auto-close of unanswered proactive alerts', () => {
     expect(replied.status).toBe(200);
     await eventually(
       async () => (await threadsOf(campaign.id)).get(ana)!.status,
-      (status) => status === 'OPEN',
+      (status) => status === 'REPLIED',
       { what: "ana's reply recorded on her alert's thread", timeoutMs: 15_000 },
     );
 
@@ -149,7 +149,7 @@ describe('auto-close of unanswered proactive alerts', () => {
       return [a, th.status, th.closeReason];
     });
     expect(summary).toEqual([
-      [ana, 'OPEN', null],
+      [ana, 'REPLIED', null],
       [bo, 'CLOSED', 'UNANSWERED'],
       [cy, 'CLOSED', 'UNANSWERED'],
     ]);
@@ -321,7 +321,7 @@ describe('auto-close of unanswered proactive alerts', () => {
     await sim.control.post(`/sim/contacts/${ended.cxoneContactId}/status`, { status: 'resolved' });
     const after = await eventually(
       () => threadsOf(campaign.id),
-      (byAddress) => byAddress.get(fay)?.status === 'OPEN' && byAddress.get(gil)?.status === 'CLOSED',
+      (byAddress) => byAddress.get(fay)?.status === 'REPLIED' && byAddress.get(gil)?.status === 'CLOSED',
       { what: 'the reply and the contact end recorded', timeoutMs: 15_000 },
     );
     expect([after.get(fay)!.closeReason, after.get(gil)!.closeReason]).toEqual([null, 'UNANSWERED']);

@@ -120,14 +120,14 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
 
     const thread = await eventually(
       () => threadOf(campaign.id, ana),
-      (th) => th.messages.length >= 2 && th.status === 'OPEN',
+      (th) => th.messages.length >= 2 && th.status === 'REPLIED',
       { what: "HELP on the alert's thread, the thread answered" },
     );
     expect(thread.messages.slice(0, 2).map((m) => [m.author, textOf(m)])).toEqual([
       ['SYSTEM', 'Your flight is cancelled'],
       ['CUSTOMER', 'HELP'],
     ]);
-    expect(thread.status).toBe('OPEN');
+    expect(thread.status).toBe('REPLIED');
     expect(await outcomes(campaign.id)).toEqual({ replied: 1, optedOut: 0, autoClosed: 0, replyRate: 0.5 });
     const replies = await admin.get<Replies>(`/api/v1/campaigns/${campaign.id}/replies`);
     expect(replies.body.data.map((r) => [r.address, r.optedOut, r.messages.map((m) => m.text)])).toEqual([
@@ -227,7 +227,7 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
     await reply(ana, 'Is my refund on its way?');
     const thread = await eventually(
       () => threadOf(campaign.id, ana),
-      (th) => th.status === 'OPEN',
+      (th) => th.status === 'REPLIED',
       { what: 'the reply' },
     );
     const [row] = await allRecipients(admin, campaign.id);

@@ -94,11 +94,11 @@ describe('reconciliation: replies and STOPs learnt with no webhook', () => {
       await reply(ana, 'HELP');
       const helped = await eventually(
         () => threadOf(first.id, ana),
-        (th) => th.messages.length >= 2 && th.status === 'OPEN',
+        (th) => th.messages.length >= 2 && th.status === 'REPLIED',
         { what: 'HELP read back onto the alert’s thread, the thread answered', timeoutMs: 10_000 },
       );
       expect({ status: helped.status, said: said(helped).slice(0, 2) }).toEqual({
-        status: 'OPEN',
+        status: 'REPLIED',
         said: [
           ['SYSTEM', 'Your flight is cancelled'],
           ['CUSTOMER', 'HELP'],

@@ -10,11 +10,16 @@ describe('thread state machine', () => {
   });
 
   it('closes a thread from any open state', () => {
-    expect(threadAllowedFrom('CLOSED').sort()).toEqual(['AWAITING_REPLY', 'IDLE_PROMPTED', 'OPEN']);
-    expect([...OPEN_THREAD_STATUSES].sort()).toEqual(['AWAITING_REPLY', 'IDLE_PROMPTED', 'OPEN']);
+    expect(threadAllowedFrom('CLOSED').sort()).toEqual(['AWAITING_REPLY', 'IDLE_PROMPTED', 'OPEN', 'REPLIED']);
+    expect([...OPEN_THREAD_STATUSES].sort()).toEqual(['AWAITING_REPLY', 'IDLE_PROMPTED', 'OPEN', 'REPLIED']);
   });
 
-  it('opens a proactive thread when the customer answers, and an idle one when they write again', () => {
+  it('opens a proactive chat when the customer answers, and an idle one when they write again', () => {
     expect(threadAllowedFrom('OPEN').sort()).toEqual(['AWAITING_REPLY', 'IDLE_PROMPTED']);
+  });
+
+  it('marks an answered SMS or WhatsApp alert REPLIED, which only an end (agent, CXone) leaves', () => {
+    expect(threadAllowedFrom('REPLIED')).toEqual(['AWAITING_REPLY']);
+    expect(THREAD_TRANSITIONS.REPLIED).toEqual(['CLOSED']);
   });
 });

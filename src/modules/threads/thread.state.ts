@@ -6,8 +6,11 @@ import type { ThreadStatus } from '@/infra/prisma/generated/client';
  * threads along these edges.
  */
 export const THREAD_TRANSITIONS: { readonly [S in ThreadStatus]: readonly ThreadStatus[] } = {
-  // a proactive alert went out: the customer answers (OPEN) or nobody does (CLOSED, auto-closed)
-  AWAITING_REPLY: ['OPEN', 'CLOSED'],
+  // a proactive alert went out: the customer answers (REPLIED; on a chat channel the chat is OPEN) or nobody does
+  // (CLOSED, auto-closed)
+  AWAITING_REPLY: ['REPLIED', 'OPEN', 'CLOSED'],
+  // answered: it ends when the agent (or CXone) resolves it; further replies keep it REPLIED
+  REPLIED: ['CLOSED'],
   // a conversation: the idle prompt may be sent, or it ends (agent, customer, idle countdown)
   OPEN: ['IDLE_PROMPTED', 'CLOSED'],
   // the customer wrote again (OPEN) or the countdown ran out (CLOSED)

@@ -95,7 +95,7 @@ export interface ReconcileThread {
 }
 
 /** Proactive threads reconciliation reads: still open (awaiting a reply, or answered), not on a BYOC chat channel. */
-const RECONCILED_STATUSES: ThreadStatus[] = ['AWAITING_REPLY', 'OPEN'];
+const RECONCILED_STATUSES: ThreadStatus[] = ['AWAITING_REPLY', 'REPLIED', 'OPEN'];
 
 const THREAD_COLUMNS = `t.id, t.channel_id AS "channelId", t.id_on_external_platform AS "idOnExternalPlatform", t.origin, t.status,
   t.close_reason AS "closeReason", t.cxone_contact_id AS "cxoneContactId", t.cxone_thread_id AS "cxoneThreadId",
@@ -198,14 +198,14 @@ export class ThreadsRepository {
 
   /**
    * The customer wrote on a proactive (or SMS/WhatsApp) thread at `at`: an alert awaiting a reply is now answered
-   * (OPEN; its auto-close is off, and an auto-close in progress is called off: see claimAutoClose), and the first
+   * (REPLIED; its auto-close is off, and an auto-close in progress is called off: see claimAutoClose), and the first
    * reply's time is kept. `firstReply` says whether this was it. A closed thread keeps its status (CXone opens a new
    * contact for the message; the reply still counts).
    */
   async noteReply(threadId: string, at: Date): Promise<{ status: ThreadStatus; firstReply: boolean } | null> {
     const { rows } = await this.prisma.pool.query<{ status: ThreadStatus; firstReply: boolean }>(
       `UPDATE thread t SET
-         status = CASE WHEN t.status = 'AWAITING_REPLY' THEN 'OPEN'::"ThreadStatus" ELSE t.status END,
+         status = CASE WHEN t.status = 'AWAITING_REPLY' THEN 'REPLIED'::"ThreadStatus" ELSE t.status END,
          close_reason = CASE WHEN t.status = 'CLOSED' THEN t.close_reason END,
          first_reply_at = coalesce(t.first_reply_at, $2), auto_close_at = NULL,
          last_customer_at = greatest(t.last_customer_at, $2), last_activity_at = now(), updated_at = now()

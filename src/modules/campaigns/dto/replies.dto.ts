@@ -30,7 +30,7 @@ export class ReplyEntry {
   @ApiProperty({ nullable: true, type: String }) name!: string | null;
   @ApiProperty() firstReplyAt!: string;
   @ApiProperty({ description: 'The customer opted out (STOP) on this thread' }) optedOut!: boolean;
-  @ApiProperty({ enum: ['AWAITING_REPLY', 'OPEN', 'IDLE_PROMPTED', 'CLOSED'] }) threadStatus!: string;
+  @ApiProperty({ enum: ['AWAITING_REPLY', 'REPLIED', 'OPEN', 'IDLE_PROMPTED', 'CLOSED'] }) threadStatus!: string;
   @ApiProperty({ type: [ReplyMessage], description: "The customer's messages, oldest first (at most 20)" })
   messages!: ReplyMessage[];
 }

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsUUID, Max, Min } from 'class-validator';
 import { IsOmittable } from '@/infra/http/validation';
 
-export const THREAD_STATUSES = ['AWAITING_REPLY', 'OPEN', 'IDLE_PROMPTED', 'CLOSED'] as const;
+export const THREAD_STATUSES = ['AWAITING_REPLY', 'REPLIED', 'OPEN', 'IDLE_PROMPTED', 'CLOSED'] as const;
 
 export class ThreadMessage {
   @ApiProperty({ format: 'uuid' }) id!: string;

@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "ThreadStatus" ADD VALUE 'REPLIED';
+
