@@ -489,6 +489,24 @@ describe('proactive campaigns through the simulator', () => {
       expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['2', '4', '5']);
     });
 
+    it('streams a long rejected-rows download page by page, every row once and in order', async () => {
+      const campaign = await createCampaign(admin, { channelId: sms.id, recipients: [] });
+      const csv = `to\n${Array.from({ length: 2500 }, (_, i) => `bad-${i}`).join('\n')}\n`;
+      const uploaded = await admin.post<Campaign>(`/api/v1/campaigns/${campaign.id}/recipients`, csv, {
+        'content-type': 'text/csv',
+      });
+      expect(uploaded.body.intake).toMatchObject({ rejected: 2500 });
+      const download = await admin.get(`/api/v1/campaigns/${campaign.id}/rejected-rows`);
+      expect(download.headers.get('content-disposition')).toBe(
+        `attachment; filename="rejected-rows-${campaign.id}.csv"`,
+      );
+      const rows = download.text.trim().split('\n').slice(1);
+      const numbers = rows.map((l) => Number(l.split(',')[0]));
+      const expected = Array.from({ length: 2500 }, (_, i) => i + 1);
+      expect(numbers.filter((n, i) => n !== expected[i]).slice(0, 5)).toEqual([]);
+      expect(numbers).toHaveLength(2500);
+    });
+
     it('takes a streamed CSV upload, validates each row and adds only new addresses', async () => {
       const campaign = await createCampaign(admin, { channelId: sms.id, recipients: [] });
       const [a, b, c] = phones(3);

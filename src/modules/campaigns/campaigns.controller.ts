@@ -2,7 +2,6 @@ import {
   Body,
   Controller,
   Get,
-  Header,
   HttpCode,
   Param,
   ParseUUIDPipe,
@@ -11,6 +10,7 @@ import {
   Req,
   Res,
   Sse,
+  StreamableFile,
   UseGuards,
 } from '@nestjs/common';
 import {
@@ -46,7 +46,6 @@ import { PreflightReport } from './dto/preflight.dto';
 import { RepliesQuery, ReplyPage } from './dto/replies.dto';
 import { ProgressStream } from './progress.stream';
 import { checkDeclaredCsvSize } from './recipients-csv';
-import { rejectedRowsCsv } from './rejected-rows.csv';
 
 @ApiTags('Campaigns')
 @ApiBearerAuth()
@@ -167,11 +166,14 @@ export class CampaignsController {
 
   @Get(':id/rejected-rows')
   @RequireScopes('campaigns:read')
-  @Header('content-type', 'text/csv; charset=utf-8')
   @ApiProduces('text/csv')
-  @ApiOperation({ summary: 'Download the rows intake refused, with the reason for each (CSV)' })
-  async rejectedRows(@Param('id', new ParseUUIDPipe()) id: string): Promise<string> {
-    return rejectedRowsCsv(await this.campaigns.rejectedRows(id));
+  @ApiOperation({ summary: 'Download the rows intake refused, with the reason for each (CSV, streamed)' })
+  @ApiOkResponse({ description: 'text/csv: row,reason,input', schema: { type: 'string' } })
+  async rejectedRows(@Param('id', new ParseUUIDPipe()) id: string): Promise<StreamableFile> {
+    return new StreamableFile(await this.campaigns.rejectedRows(id), {
+      type: 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="rejected-rows-${id.toLowerCase()}.csv"`,
+    });
   }
 
   @Get(':id/preflight')

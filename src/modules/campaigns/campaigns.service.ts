@@ -32,7 +32,8 @@ import {
 } from './dto/campaign.dto';
 import { toStringRecord } from './dto/validators';
 import { readRecipientsCsv } from './recipients-csv';
-import { RecipientIntake, RejectedRow } from './recipient-intake';
+import { rejectedRowsCsv } from './rejected-rows.csv';
+import { RecipientIntake } from './recipient-intake';
 import { RecipientRow, RecipientsRepository } from './recipients.repository';
 
 /** Campaign statuses that still accept more recipients. */
@@ -241,9 +242,10 @@ export class CampaignsService {
     return { data: page.rows.map(toRecipientResponse), nextCursor: page.nextCursor };
   }
 
-  async rejectedRows(id: string): Promise<RejectedRow[]> {
+  /** The rows intake refused, as a CSV stream read page by page. */
+  async rejectedRows(id: string): Promise<Readable> {
     await this.campaign(id);
-    return this.recipientRows.rejectedRows(id);
+    return rejectedRowsCsv((after, limit) => this.recipientRows.rejectedRows(id, after, limit));
   }
 
   private async afterStatusChange(id: string, status: CampaignStatus, scheduledAt: Date | null): Promise<void> {

@@ -43,6 +43,17 @@ const RECIPIENT_COLUMNS = `id, campaign_id AS "campaignId", address, name, statu
   sent_at AS "sentAt", created_at AS "createdAt", updated_at AS "updatedAt", time_zone AS "timeZone",
   not_before AS "notBefore"`;
 
+/** Where a page of refused rows ends (row numbers of concurrent uploads may repeat: the id breaks ties). */
+export interface RejectedRowCursor {
+  rowNumber: number;
+  id: string;
+}
+
+export interface RejectedRowPage {
+  rows: RejectedRow[];
+  next: RejectedRowCursor | null;
+}
+
 /**
  * Intake and recipient listings. Bulk intake uses COPY on a connection of Prisma's pool (Prisma has no COPY, and
  * createMany is ~10x slower); rows are COPYed in the order given, so their sequence (`seq`) is the send order.
@@ -155,12 +166,18 @@ export class RecipientsRepository {
     return campaigns[0] ? { recipient, campaign: campaigns[0] } : null;
   }
 
-  async rejectedRows(campaignId: string): Promise<RejectedRow[]> {
-    const { rows } = await this.prisma.pool.query<RejectedRow>(
-      `SELECT row_number AS "rowNumber", input, reason FROM campaign_rejected_row WHERE campaign_id = $1 ORDER BY row_number`,
-      [campaignId],
+  /** A page of the rows intake refused, in row order, after `after` (the last row of the previous page). */
+  async rejectedRows(campaignId: string, after: RejectedRowCursor | null, limit: number): Promise<RejectedRowPage> {
+    const { rows } = await this.prisma.pool.query<RejectedRow & { id: string }>(
+      `SELECT id::text, row_number AS "rowNumber", input, reason FROM campaign_rejected_row
+       WHERE campaign_id = $1 AND (row_number, id) > ($2, $3) ORDER BY row_number, id LIMIT $4`,
+      [campaignId, after?.rowNumber ?? 0, after?.id ?? '0', limit],
     );
-    return rows;
+    const last = rows[rows.length - 1];
+    return {
+      rows: rows.map(({ rowNumber, input, reason }) => ({ rowNumber, input, reason })),
+      next: last ? { rowNumber: last.rowNumber, id: last.id } : null,
+    };
   }
 
   /** COPY into a temporary table, then insert what is new: COPY alone cannot skip rows that already exist. */
