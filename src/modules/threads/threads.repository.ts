@@ -312,6 +312,7 @@ export class ThreadsRepository {
   async list(filter: {
     campaignId?: string;
     status?: Thread['status'];
+    idOnExternalPlatform?: string;
     limit: number;
     after?: string;
   }): Promise<ThreadRow[]> {
@@ -319,8 +320,15 @@ export class ThreadsRepository {
       `SELECT ${THREAD_COLUMNS} FROM thread t JOIN contact c ON c.id = t.contact_id
        WHERE ($1::uuid IS NULL OR t.campaign_id = $1::uuid) AND ($2::"ThreadStatus" IS NULL OR t.status = $2::"ThreadStatus")
          AND ($4::uuid IS NULL OR (t.created_at, t.id) < (SELECT created_at, id FROM thread WHERE id = $4::uuid))
+         AND ($5::text IS NULL OR t.id_on_external_platform = $5::text)
        ORDER BY t.created_at DESC, t.id DESC LIMIT $3`,
-      [filter.campaignId ?? null, filter.status ?? null, filter.limit, filter.after ?? null],
+      [
+        filter.campaignId ?? null,
+        filter.status ?? null,
+        filter.limit,
+        filter.after ?? null,
+        filter.idOnExternalPlatform ?? null,
+      ],
     );
     return rows;
   }
