@@ -847,7 +847,9 @@
       var rl = typeof c.progress.rateLimited === 'number' ? c.progress.rateLimited : null;
       var perSecond = null;
       var rlPerSecond = null;
-      if (state.lastAt !== null && now > state.lastAt) {
+      // a delta over less than half a second (the first event right after the page's own read) says nothing
+      if (state.lastAt !== null && now - state.lastAt < 0.5) return;
+      if (state.lastAt !== null) {
         perSecond = Math.max(0, (sentNow - state.lastSent) / (now - state.lastAt));
         if (rl !== null && state.lastRateLimited !== null)
           rlPerSecond = Math.max(0, (rl - state.lastRateLimited) / (now - state.lastAt));

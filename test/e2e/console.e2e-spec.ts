@@ -281,10 +281,10 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
 
     await page.locator(`[data-testid="reply"][data-address="${ana}"] a`).click();
     await page.locator('h1', { hasText: `Conversation with Customer 1 (${ana})` }).waitFor();
-    const messages = byTestId('thread-message');
+    const messages = await byTestId('thread-message').all();
     expect(
-      await messages.evaluateAll((els) =>
-        els.map((e) => [e.getAttribute('data-author'), e.querySelector('.msg__text')?.textContent]),
+      await Promise.all(
+        messages.map(async (m) => [await m.getAttribute('data-author'), await m.locator('.msg__text').innerText()]),
       ),
     ).toEqual([
       ['SYSTEM', 'Your flight BA123 is cancelled. Reply HELP to rebook.'],
@@ -309,7 +309,7 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
     await page.goto(`${appUrl}/console#/campaigns/${campaign()}`);
     await page.locator('.page-head__status [data-testid="status"]').waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), byTestId('download-rejected').click()]);
-    const csv = await readFile((await download.path())!, 'utf8');
+    const csv = await readFile(await download.path(), 'utf8');
     expect(csv).toContain('not-a-phone');
 
     const unknown = '7d0e8f4a-6b1c-4e2d-9a3f-5c8b7e6d4a21';

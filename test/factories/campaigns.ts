@@ -24,7 +24,13 @@ export interface Campaign {
   id: string;
   status: string;
   counts: Counts;
-  progress: { done: number; remaining: number; sendRatePerSecond: number; etaSeconds: number | null };
+  progress: {
+    done: number;
+    remaining: number;
+    sendRatePerSecond: number;
+    etaSeconds: number | null;
+    rateLimited: number;
+  };
   intake?: {
     received: number;
     accepted: number;

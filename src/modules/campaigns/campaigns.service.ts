@@ -6,13 +6,14 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ConflictError, NotFoundError } from '@/infra/errors/domain-error';
 import { keysetPage } from '@/infra/http/pagination';
-import type { CampaignStatus, RecipientStatus } from '@/infra/prisma/generated/client';
+import type { CampaignStatus } from '@/infra/prisma/generated/client';
 import { ChannelsService } from '@/modules/channels/channels.service';
 import { TemplatesService } from '@/modules/templates/templates.service';
 import type { ProactiveContent, TemplateRef } from '@/integrations/cxone/content';
 import { DispatchService } from '@/modules/dispatch/dispatch.service';
 import { threadExternalId } from '@/modules/dispatch/external-ids';
 import { ProgressService } from '@/modules/dispatch/progress.service';
+import type { StatusCounts } from '@/modules/dispatch/dispatch.repository';
 import { CampaignIntake, PreflightResult } from './campaign-intake';
 import { CampaignRow, CampaignsRepository } from './campaigns.repository';
 import { toProactiveContent, toTemplateRef } from './dto/content.dto';
@@ -241,7 +242,7 @@ export class CampaignsService {
 
   private async toResponse(
     campaign: CampaignRow,
-    byStatus: Partial<Record<RecipientStatus, number>>,
+    byStatus: StatusCounts,
     outcomes: Map<string, CampaignOutcomes> = new Map(),
   ): Promise<CampaignResponse> {
     const counts = ProgressService.counts(byStatus);
@@ -260,7 +261,7 @@ export class CampaignsService {
       completedAt: campaign.completedAt?.toISOString() ?? null,
       createdAt: campaign.createdAt.toISOString(),
       counts,
-      progress: ProgressService.progress(counts, rate),
+      progress: ProgressService.progress(counts, rate, byStatus.rateLimited ?? 0),
       outcomes: CampaignReplies.view(outcomes.get(campaign.id), counts.sent),
     };
   }

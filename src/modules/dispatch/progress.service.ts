@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { RecipientStatus } from '@/infra/prisma/generated/client';
 import { RedisService } from '@/infra/redis/redis.service';
-import { DispatchRepository } from './dispatch.repository';
+import { DispatchRepository, type StatusCounts } from './dispatch.repository';
 
 const RATE_WINDOW_S = 10;
 /** The send rate is a nicety: a campaign read must not wait on a struggling Redis for it. */
@@ -26,6 +26,8 @@ export interface CampaignProgress {
   /** Sends per second over the last 10 s; null when it cannot be read right now (Redis unavailable). */
   sendRatePerSecond: number | null;
   etaSeconds: number | null;
+  /** 429 answers CXone gave this campaign's sends so far. */
+  rateLimited: number;
 }
 
 /**
@@ -61,8 +63,8 @@ export class ProgressService {
     }
   }
 
-  /** Recipients per status for each campaign. */
-  countsByStatus(campaignIds: string[]): Promise<Map<string, Partial<Record<RecipientStatus, number>>>> {
+  /** Recipients per status for each campaign (and the 429s its sends met, as `rateLimited`). */
+  countsByStatus(campaignIds: string[]): Promise<Map<string, StatusCounts>> {
     return this.repository.countsByStatus(campaignIds);
   }
 
@@ -82,9 +84,10 @@ export class ProgressService {
     return { total: Object.values(counts).reduce((a, b) => a + b, 0), ...counts };
   }
 
-  static progress(counts: RecipientCounts, sendRatePerSecond: number | null): CampaignProgress {
+  static progress(counts: RecipientCounts, sendRatePerSecond: number | null, rateLimited = 0): CampaignProgress {
     const remaining = counts.pending + counts.queued + counts.sending;
     return {
+      rateLimited,
       done: counts.total - remaining,
       remaining,
       sendRatePerSecond,

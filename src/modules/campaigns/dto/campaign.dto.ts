@@ -158,6 +158,8 @@ export class CampaignProgress {
   sendRatePerSecond!: number | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Seconds until done at the current rate' }) etaSeconds!:
     number | null;
+  @ApiProperty({ description: "429 answers CXone gave this campaign's sends so far" })
+  rateLimited!: number;
 }
 
 export class CampaignResponse {
