@@ -131,6 +131,17 @@ describe('campaign watch', () => {
       expect([final.status, calls]).toEqual(['CANCELLED', 2]);
     }, 10_000);
 
+    it('fails at once when nothing answers at the URL', async () => {
+      const { out } = output();
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      await expect(
+        watchCampaign({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'tl_k', campaignId: 'c1', out }),
+      ).rejects.toThrow(`cannot reach http://127.0.0.1:${port}: fetch failed`);
+    });
+
     it("ends with the API's message when the key is refused", async () => {
       handler = (_req, res) => {
         res.writeHead(401, { 'content-type': 'application/json' });

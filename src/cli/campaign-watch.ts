@@ -90,8 +90,9 @@ async function apiMessage(response: Response): Promise<string> {
 
 /**
  * Watches until the campaign ends and returns its last state. Answers the API refuses (401, 403, 404, 400) end the
- * watch with a WatchError carrying the API's message; a dropped connection is reopened (the stream starts with the
- * campaign as it is now) until it has been broken for `giveUpAfterMs`.
+ * watch with a WatchError carrying the API's message, and so does a service it cannot reach at all; once it has
+ * answered, a dropped connection or a 5xx is retried (the stream starts with the campaign as it is now) until it has
+ * been broken for `giveUpAfterMs`.
  */
 export async function watchCampaign(options: WatchOptions): Promise<WatchedCampaign> {
   const { out } = options;
@@ -119,6 +120,8 @@ export async function watchCampaign(options: WatchOptions): Promise<WatchedCampa
       });
     } catch (err) {
       if (options.signal?.aborted) throw err;
+      // a wrong URL fails at once; a service that went away after answering is waited for
+      if (last === undefined) throw new WatchError(`cannot reach ${options.baseUrl}: ${errorText(err)}`);
       await pause(brokenSince, giveUpAfterMs, `cannot reach ${options.baseUrl}: ${errorText(err)}`);
       brokenSince ??= Date.now();
       continue;
@@ -164,9 +167,13 @@ async function pause(brokenSince: number | undefined, giveUpAfterMs: number, why
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as Error & { cause?: unknown }).cause;
-    return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
-  }
-  return String(err);
+  // duck-typed: fetch's errors may come from another realm (undici), where instanceof Error is false
+  const message = (e: unknown): string | undefined =>
+    typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string'
+      ? (e as { message: string }).message
+      : undefined;
+  const own = message(err);
+  if (own === undefined) return String(err);
+  const cause = message((err as { cause?: unknown }).cause);
+  return cause === undefined ? own : `${own} (${cause})`;
 }
