@@ -728,12 +728,85 @@
         });
     }
 
-    function renderActions(c) {
-      clear(actions);
+    /** The actions the campaign's status allows: [name, testid, class, confirm title, confirm text, confirm button, path]. */
+    function actionSpecs(c) {
+      var list = [];
       var remaining = c.progress.remaining;
       var rate = state.account ? state.account.rateLimitPerSecond : null;
       var atRate = rate ? ', at up to ' + rate + ' messages a second (the account’s limit)' : '';
-      function action(name, testid, cls, title, text, confirmLabel, path) {
+      if (c.status === 'DRAFT') {
+        list.push([
+          'Start sending',
+          'action-start',
+          'button--primary',
+          'Start “' + c.name + '”?',
+          'Sends the alert to the ' +
+            fmtNumber(remaining) +
+            ' recipients waiting' +
+            atRate +
+            '. Opted-out customers are checked again before each send.',
+          'Start sending',
+          'start',
+        ]);
+      }
+      if (c.status === 'RUNNING') {
+        list.push([
+          'Pause',
+          'action-pause',
+          'button--secondary',
+          'Pause “' + c.name + '”?',
+          'Stops sending. The ' +
+            fmtNumber(remaining) +
+            ' recipients not sent yet wait; messages already on their way to CXone finish. You can resume at any time.',
+          'Pause sending',
+          'pause',
+        ]);
+      }
+      if (c.status === 'PAUSED') {
+        list.push([
+          'Resume',
+          'action-resume',
+          'button--primary',
+          'Resume “' + c.name + '”?',
+          'Sends to the ' + fmtNumber(remaining) + ' recipients still waiting' + atRate + '.',
+          'Resume sending',
+          'resume',
+        ]);
+      }
+      if ((c.status === 'RUNNING' || c.status === 'PAUSED' || c.status === 'COMPLETED') && c.counts.failed > 0) {
+        list.push([
+          'Retry failed',
+          'action-retry',
+          'button--secondary',
+          'Retry the failed recipients of “' + c.name + '”?',
+          'Re-queues the recipients that failed for a passing reason (TRANSIENT, RATE_LIMITED, AUTH), up to ' +
+            fmtNumber(c.counts.failed) +
+            ' of them' +
+            (c.status === 'COMPLETED' ? '; the campaign runs again until they are sent' : '') +
+            '. Those CXone refused for good (REJECTED, INVALID) stay failed.',
+          'Retry failed recipients',
+          'retry-failed',
+        ]);
+      }
+      if (!FINAL[c.status]) {
+        list.push([
+          'Cancel campaign',
+          'action-cancel',
+          'button--danger',
+          'Cancel “' + c.name + '”?',
+          'Nothing more is sent: the ' +
+            fmtNumber(remaining) +
+            ' recipients not sent yet become CANCELLED. Messages already sent stay sent. This cannot be undone.',
+          'Cancel the campaign',
+          'cancel',
+        ]);
+      }
+      return list;
+    }
+
+    function renderActions(c) {
+      clear(actions);
+      function action(name, testid, cls, path) {
         return el('button', {
           type: 'button',
           class: 'button ' + cls,
@@ -741,7 +814,12 @@
           attrs: { 'data-testid': testid },
           onclick: function (event) {
             var button = event.currentTarget;
-            confirmAction(title, text, confirmLabel).then(function (yes) {
+            // what it will do, with the numbers of now (the buttons stay put while the numbers move)
+            var spec = actionSpecs(state.campaign).find(function (a) {
+              return a[6] === path;
+            });
+            if (!spec) return;
+            confirmAction(spec[3], spec[4], spec[5]).then(function (yes) {
               if (!yes) return;
               button.disabled = true;
               hideError();
@@ -762,83 +840,9 @@
           },
         });
       }
-      if (c.status === 'DRAFT') {
-        actions.appendChild(
-          action(
-            'Start sending',
-            'action-start',
-            'button--primary',
-            'Start “' + c.name + '”?',
-            'Sends the alert to the ' +
-              fmtNumber(remaining) +
-              ' recipients waiting' +
-              atRate +
-              '. Opted-out customers are checked again before each send.',
-            'Start sending',
-            'start',
-          ),
-        );
-      }
-      if (c.status === 'RUNNING') {
-        actions.appendChild(
-          action(
-            'Pause',
-            'action-pause',
-            'button--secondary',
-            'Pause “' + c.name + '”?',
-            'Stops sending. The ' +
-              fmtNumber(remaining) +
-              ' recipients not sent yet wait; messages already on their way to CXone finish. You can resume at any time.',
-            'Pause sending',
-            'pause',
-          ),
-        );
-      }
-      if (c.status === 'PAUSED') {
-        actions.appendChild(
-          action(
-            'Resume',
-            'action-resume',
-            'button--primary',
-            'Resume “' + c.name + '”?',
-            'Sends to the ' + fmtNumber(remaining) + ' recipients still waiting' + atRate + '.',
-            'Resume sending',
-            'resume',
-          ),
-        );
-      }
-      if ((c.status === 'RUNNING' || c.status === 'PAUSED' || c.status === 'COMPLETED') && c.counts.failed > 0) {
-        actions.appendChild(
-          action(
-            'Retry failed',
-            'action-retry',
-            'button--secondary',
-            'Retry the failed recipients of “' + c.name + '”?',
-            'Re-queues the recipients that failed for a passing reason (TRANSIENT, RATE_LIMITED, AUTH), up to ' +
-              fmtNumber(c.counts.failed) +
-              ' of them' +
-              (c.status === 'COMPLETED' ? '; the campaign runs again until they are sent' : '') +
-              '. Those CXone refused for good (REJECTED, INVALID) stay failed.',
-            'Retry failed recipients',
-            'retry-failed',
-          ),
-        );
-      }
-      if (!FINAL[c.status]) {
-        actions.appendChild(
-          action(
-            'Cancel campaign',
-            'action-cancel',
-            'button--danger',
-            'Cancel “' + c.name + '”?',
-            'Nothing more is sent: the ' +
-              fmtNumber(remaining) +
-              ' recipients not sent yet become CANCELLED. Messages already sent stay sent. This cannot be undone.',
-            'Cancel the campaign',
-            'cancel',
-          ),
-        );
-      }
+      actionSpecs(c).forEach(function (a) {
+        actions.appendChild(action(a[0], a[1], a[2], a[6]));
+      });
     }
 
     function addPoint(c) {
@@ -962,12 +966,14 @@
             ]),
           );
         });
-      if (
-        actions.getAttribute('data-status') !== c.status ||
-        actions.getAttribute('data-remaining') !== String(c.progress.remaining)
-      ) {
-        actions.setAttribute('data-status', c.status);
-        actions.setAttribute('data-remaining', String(c.progress.remaining));
+      // redrawn only when the set of buttons changes, so keyboard focus stays on them while the numbers move
+      var which = actionSpecs(c)
+        .map(function (a) {
+          return a[6];
+        })
+        .join(',');
+      if (actions.getAttribute('data-actions') !== which) {
+        actions.setAttribute('data-actions', which);
         renderActions(c);
       }
       loadReplies(c);

@@ -238,7 +238,23 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
     await waitForShown('send-rate', (n) => n > 0, 'a send rate');
     await capture('05-campaign-running');
 
-    await confirmThrough('action-pause', /recipients not sent yet wait/);
+    // by keyboard: the dialog opens on its safe choice, Escape changes nothing and gives focus back
+    await byTestId('action-pause').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="confirm-no"]:focus').waitFor();
+    expect(await byTestId('confirm-text').innerText()).toMatch(/recipients not sent yet wait/);
+    await page.keyboard.press('Escape');
+    await byTestId('confirm').waitFor({ state: 'hidden' });
+    await page.locator('[data-testid="action-pause"]:focus').waitFor();
+    const sentBefore = await shown('count-sent');
+    await waitForShown('count-sent', (n) => n > sentBefore, 'sending on after Escape'); // still running
+    await page.locator('[data-testid="action-pause"]:focus').waitFor(); // the live numbers left the focus alone
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="confirm-no"]:focus').waitFor();
+    await page.keyboard.press('Tab');
+    await page.locator('[data-testid="confirm-yes"]:focus').waitFor();
+    await page.keyboard.press('Enter');
+    await byTestId('confirm').waitFor({ state: 'hidden' });
     await page.locator('.page-head__status [data-testid="status"]', { hasText: 'paused' }).waitFor({ timeout: SLOW });
     // what was on its way finishes; then the sent count stands still while paused (three more live updates)
     await waitForShown('status-count-sending', (n) => n === 0, 'nothing sending');
