@@ -887,7 +887,13 @@
             width: width,
             height: 240,
             scales: {
-              x: { time: true },
+              // at least a minute wide, so the first points do not stretch over years
+              x: {
+                time: true,
+                range: function (u, min, max) {
+                  return [Math.min(min, max - 60), max];
+                },
+              },
               y: {
                 range: function (u, min, max) {
                   return [0, Math.max(1, max * 1.2)];

@@ -348,4 +348,36 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
     // nothing the page did broke its CSP or threw (failed API calls are logged by the browser and are expected here)
     expect(errorsOf(page).filter((e) => e.startsWith('uncaught') || /Content Security Policy/i.test(e))).toEqual([]);
   }, 60_000);
+
+  it('can do only what the key’s scopes allow: a read-only key sees a draft and is refused its cancel', async () => {
+    const draft = await admin.post<{ id: string }>('/api/v1/campaigns', {
+      name: 'Draft for later',
+      channelId: sms.id,
+      content: { type: 'TEXT', text: 'Not yet' },
+      recipients: [{ to: customers[5] }],
+    });
+    expect(draft.status).toBe(202);
+    const readOnly = await admin.post<{ key: string }>('/api/v1/api-keys', {
+      name: 'console-read',
+      scopes: ['campaigns:read', 'channels:read'],
+    });
+    expect(readOnly.status).toBe(201);
+
+    await byTestId('sign-out').click();
+    await byTestId('api-key').waitFor();
+    expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
+    await byTestId('api-key').fill(readOnly.body.key);
+    await byTestId('sign-in').click();
+    await page.locator('h1', { hasText: 'Campaigns' }).waitFor();
+    await page.goto(`${appUrl}/console#/campaigns/${draft.body.id}`);
+    await page.locator('.page-head__status [data-testid="status"]', { hasText: 'draft' }).waitFor();
+    await confirmThrough('action-cancel', /Nothing more is sent: the 1 recipients not sent yet become CANCELLED/);
+    await byTestId('error').waitFor();
+    const refused = await new HttpClient(appUrl, { authorization: `Bearer ${readOnly.body.key}` }).post<{
+      message: string;
+    }>(`/api/v1/campaigns/${draft.body.id}/cancel`);
+    expect([refused.status, await byTestId('error-text').innerText()]).toEqual([403, refused.body.message]);
+    expect((await admin.get<{ status: string }>(`/api/v1/campaigns/${draft.body.id}`)).body.status).toBe('DRAFT');
+    await capture('13-refused-by-scope');
+  }, 60_000);
 });
