@@ -1631,6 +1631,98 @@
     });
   }
 
+  // ── conversations ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  var THREAD_STATUSES = ['AWAITING_REPLY', 'OPEN', 'IDLE_PROMPTED', 'CLOSED'];
+
+  function conversationsPage() {
+    var signal = pageSignal();
+    var params = new URLSearchParams(window.location.hash.split('?')[1] || '');
+    var status = params.get('status') || '';
+    var rows = el('tbody', { attrs: { 'data-testid': 'thread-rows' } });
+    var more = el('button', {
+      type: 'button',
+      class: 'button button--secondary',
+      text: 'Older conversations',
+      hidden: true,
+    });
+    var cursor = null;
+    var filter = el(
+      'select',
+      { id: 'thread-status', attrs: { 'data-testid': 'thread-status-filter' } },
+      [el('option', { value: '', text: 'Any status' })].concat(
+        THREAD_STATUSES.map(function (st) {
+          return el('option', { value: st, text: label(st), selected: st === status });
+        }),
+      ),
+    );
+    filter.addEventListener('change', function () {
+      window.location.hash = '#/conversations' + (filter.value ? '?status=' + filter.value : '');
+    });
+    function load(append) {
+      var q = '/threads?limit=50' + (status ? '&status=' + status : '') + (append && cursor ? '&cursor=' + cursor : '');
+      return api(q, { signal: signal }).then(function (page) {
+        if (!append) clear(rows);
+        if (page.data.length === 0 && !append) {
+          rows.appendChild(
+            el('tr', {}, [el('td', { attrs: { colspan: 6 }, class: 'empty', text: 'No conversations here.' })]),
+          );
+        }
+        page.data.forEach(function (t) {
+          var who = t.contact.displayName ? t.contact.displayName + ' (' + t.contact.address + ')' : t.contact.address;
+          rows.appendChild(
+            el('tr', { attrs: { 'data-testid': 'thread-row', 'data-id': t.id } }, [
+              el('th', { attrs: { scope: 'row', 'data-label': 'Customer' } }, [
+                el('a', { href: '#/threads/' + t.id, text: who }),
+              ]),
+              cell('Status', badge(t.status)),
+              cell('Started by', label(t.origin)),
+              cell('Last customer message', fmtTime(t.lastCustomerAt)),
+              cell('Last activity', fmtTime(t.lastActivityAt)),
+              cell('CXone contact', t.cxoneContactId || '–'),
+            ]),
+          );
+        });
+        cursor = page.nextCursor;
+        more.hidden = !cursor;
+      });
+    }
+    more.addEventListener('click', function () {
+      load(true).catch(showError);
+    });
+    view.appendChild(
+      el('section', { attrs: { 'aria-labelledby': 'threads-title' } }, [
+        el('div', { class: 'page-head' }, [
+          el('h1', { id: 'threads-title', text: 'Conversations' }),
+          el('div', { class: 'page-head__actions' }, [
+            el('label', { attrs: { for: 'thread-status' }, class: 'inline-label', text: 'Status' }),
+            filter,
+          ]),
+        ]),
+        el('p', { class: 'meta', text: 'Alerts and their replies, chats customers or agents started; newest first.' }),
+        el('div', { class: 'table-wrap' }, [
+          el('table', { class: 'table table--cards' }, [
+            el('caption', { class: 'sr-only', text: 'Conversations, newest first' }),
+            el('thead', {}, [
+              el(
+                'tr',
+                {},
+                ['Customer', 'Status', 'Started by', 'Last customer message', 'Last activity', 'CXone contact'].map(
+                  function (h) {
+                    return el('th', { attrs: { scope: 'col' }, text: h });
+                  },
+                ),
+              ),
+            ]),
+            rows,
+          ]),
+        ]),
+        more,
+      ]),
+    );
+    return load(false);
+  }
+
   // ── consent ────────────────────────────────────────────────────────────────────────────────────────────────────
 
   function consentPage() {
@@ -1738,8 +1830,11 @@
       markNav('campaigns');
       page = campaignPage(m[1]);
     } else if ((m = /^\/threads\/([0-9a-f-]{36})$/i.exec(path))) {
-      markNav('');
+      markNav('conversations');
       page = threadPage(m[1]);
+    } else if (path === '/conversations') {
+      markNav('conversations');
+      page = conversationsPage();
     } else if (path === '/consent') {
       markNav('consent');
       page = consentPage();

@@ -319,6 +319,23 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
     await page.locator('[data-testid="consent"][data-opted-out="true"]').waitFor();
     expect(await byTestId('consent').innerText()).toMatch(/^Opted out since/);
     await capture('10-thread-opted-out');
+
+    // every conversation, newest first; the open ones are those customers answered
+    await page.locator('nav a', { hasText: 'Conversations' }).click();
+    await eventually(
+      () => byTestId('thread-row').count(),
+      (n) => n === RECIPIENTS,
+      { what: 'all 20 alert threads' },
+    );
+    await byTestId('thread-status-filter').selectOption('OPEN');
+    await page.waitForURL('**/console#/conversations?status=OPEN');
+    const open = await eventually(
+      async () => (await byTestId('thread-row').allInnerTexts()).map((t) => t.split(/[\t\n]/)[0].trim()),
+      (rows) => rows.length < RECIPIENTS,
+      { what: 'the OPEN conversations only' },
+    );
+    expect(open).toContain(`Customer 1 (${ana})`);
+    await capture('10b-conversations');
   }, 60_000);
 
   it('downloads the refused rows with the key, and shows API errors as the API’s message', async () => {
