@@ -71,6 +71,11 @@
     return n === null || n === undefined ? '–' : Number(n).toLocaleString('en-GB');
   }
 
+  /** "1 recipient", "1,200 recipients". */
+  function recipientsText(n) {
+    return fmtNumber(n) + (n === 1 ? ' recipient' : ' recipients');
+  }
+
   function fmtPercent(ratio) {
     return ratio === null || ratio === undefined ? '–' : (Math.round(ratio * 1000) / 10).toLocaleString('en-GB') + ' %';
   }
@@ -741,8 +746,8 @@
           'button--primary',
           'Start “' + c.name + '”?',
           'Sends the alert to the ' +
-            fmtNumber(remaining) +
-            ' recipients waiting' +
+            recipientsText(remaining) +
+            ' waiting' +
             atRate +
             '. Opted-out customers are checked again before each send.',
           'Start sending',
@@ -756,8 +761,9 @@
           'button--secondary',
           'Pause “' + c.name + '”?',
           'Stops sending. The ' +
-            fmtNumber(remaining) +
-            ' recipients not sent yet wait; messages already on their way to CXone finish. You can resume at any time.',
+            recipientsText(remaining) +
+            (remaining === 1 ? ' not sent yet waits' : ' not sent yet wait') +
+            '; messages already on their way to CXone finish. You can resume at any time.',
           'Pause sending',
           'pause',
         ]);
@@ -768,7 +774,7 @@
           'action-resume',
           'button--primary',
           'Resume “' + c.name + '”?',
-          'Sends to the ' + fmtNumber(remaining) + ' recipients still waiting' + atRate + '.',
+          'Sends to the ' + recipientsText(remaining) + ' still waiting' + atRate + '.',
           'Resume sending',
           'resume',
         ]);
@@ -795,8 +801,9 @@
           'button--danger',
           'Cancel “' + c.name + '”?',
           'Nothing more is sent: the ' +
-            fmtNumber(remaining) +
-            ' recipients not sent yet become CANCELLED. Messages already sent stay sent. This cannot be undone.',
+            recipientsText(remaining) +
+            (remaining === 1 ? ' not sent yet becomes CANCELLED.' : ' not sent yet become CANCELLED.') +
+            ' Messages already sent stay sent. This cannot be undone.',
           'Cancel the campaign',
           'cancel',
         ]);
@@ -1855,6 +1862,7 @@
     });
     if (dialog.open) dialog.close();
     clear(view);
+    view.removeAttribute('data-loaded'); // set again once the new page has its data
     hideError();
     document.title = 'Threadline console';
     var hash = window.location.hash.replace(/^#/, '') || '/campaigns';

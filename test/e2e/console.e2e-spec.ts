@@ -242,7 +242,9 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
     await byTestId('action-pause').focus();
     await page.keyboard.press('Enter');
     await page.locator('[data-testid="confirm-no"]:focus').waitFor();
-    expect(await byTestId('confirm-text').innerText()).toMatch(/recipients not sent yet wait/);
+    expect(await byTestId('confirm-text').innerText()).toMatch(
+      /recipients? not sent yet waits?; messages already on their way to CXone finish/,
+    );
     await page.keyboard.press('Escape');
     await byTestId('confirm').waitFor({ state: 'hidden' });
     await page.locator('[data-testid="action-pause"]:focus').waitFor();
@@ -267,7 +269,12 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
     expect(await byTestId('action-resume').isVisible()).toBe(true);
     await capture('06-campaign-paused');
 
-    await confirmThrough('action-resume', new RegExp(`${RECIPIENTS - sentWhenPaused} recipients still waiting`));
+    await confirmThrough(
+      'action-resume',
+      new RegExp(
+        `Sends to the ${RECIPIENTS - sentWhenPaused} recipients? still waiting, at up to ${RATE} messages a second`,
+      ),
+    );
     await waitForShown('count-sent', (n) => n > sentWhenPaused, 'sends after resuming');
     await page
       .locator('.page-head__status [data-testid="status"]', { hasText: 'completed' })
@@ -322,18 +329,12 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
 
     // every conversation, newest first; the open ones are those customers answered
     await page.locator('nav a', { hasText: 'Conversations' }).click();
-    await eventually(
-      () => byTestId('thread-row').count(),
-      (n) => n === RECIPIENTS,
-      { what: 'all 20 alert threads' },
-    );
+    await page.locator('[data-testid="view"][data-loaded="#/conversations"]').waitFor();
+    expect(await byTestId('thread-row').count()).toBe(RECIPIENTS);
     await byTestId('thread-status-filter').selectOption('OPEN');
-    await page.waitForURL('**/console#/conversations?status=OPEN');
-    const open = await eventually(
-      async () => (await byTestId('thread-row').allInnerTexts()).map((t) => t.split(/[\t\n]/)[0].trim()),
-      (rows) => rows.length < RECIPIENTS,
-      { what: 'the OPEN conversations only' },
-    );
+    await page.locator('[data-testid="view"][data-loaded="#/conversations?status=OPEN"]').waitFor();
+    const open = (await byTestId('thread-row').allInnerTexts()).map((t) => t.split(/[\t\n]/)[0].trim());
+    expect(open.length).toBeLessThan(RECIPIENTS);
     expect(open).toContain(`Customer 1 (${ana})`);
     await capture('10b-conversations');
   }, 60_000);
@@ -388,7 +389,10 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
     await page.locator('h1', { hasText: 'Campaigns' }).waitFor();
     await page.goto(`${appUrl}/console#/campaigns/${draft.body.id}`);
     await page.locator('.page-head__status [data-testid="status"]', { hasText: 'draft' }).waitFor();
-    await confirmThrough('action-cancel', /Nothing more is sent: the 1 recipients not sent yet become CANCELLED/);
+    await confirmThrough(
+      'action-cancel',
+      /Nothing more is sent: the 1 recipient not sent yet becomes CANCELLED\. Messages already sent stay sent/,
+    );
     await byTestId('error').waitFor();
     const refused = await new HttpClient(appUrl, { authorization: `Bearer ${readOnly.body.key}` }).post<{
       message: string;
