@@ -206,8 +206,9 @@
     });
   }
 
-  function channels() {
-    if (channelsCache) return Promise.resolve(channelsCache);
+  /** The registered channels; `fresh` reads them again (the forms that choose one), else the list read last. */
+  function channels(fresh) {
+    if (channelsCache && !fresh) return Promise.resolve(channelsCache);
     return api('/channels').then(function (list) {
       channelsCache = Array.isArray(list) ? list : list.data || [];
       return channelsCache;
@@ -894,11 +895,11 @@
             width: width,
             height: 240,
             scales: {
-              // at least a minute wide, so the first points do not stretch over years
+              // at least 20 seconds wide, so the first points do not stretch over years
               x: {
                 time: true,
                 range: function (u, min, max) {
-                  return [Math.min(min, max - 60), max];
+                  return [Math.min(min, max - 20), max];
                 },
               },
               y: {
@@ -1495,7 +1496,7 @@
         result,
       ]),
     );
-    return channels().then(function (list) {
+    return channels(true).then(function (list) {
       list
         .filter(function (ch) {
           return ch.isActive;
@@ -1801,7 +1802,7 @@
         more,
       ]),
     );
-    return channels().then(function (list) {
+    return channels(true).then(function (list) {
       list.forEach(function (ch) {
         channel.appendChild(
           el('option', {

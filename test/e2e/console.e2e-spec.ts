@@ -367,6 +367,48 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
     expect(errorsOf(page).filter((e) => e.startsWith('uncaught') || /Content Security Policy/i.test(e))).toEqual([]);
   }, 60_000);
 
+  it('builds a WhatsApp campaign from a registered template, asking for its parameters', async () => {
+    const whatsapp = await admin.post<Channel>('/api/v1/channels', {
+      cxoneChannelId: 'whatsapp_threadline_dev',
+      kind: 'WHATSAPP',
+      name: 'Alerts WhatsApp',
+    });
+    expect(whatsapp.status).toBe(201);
+    const template = await admin.post('/api/v1/templates', {
+      channelId: whatsapp.body.id,
+      name: 'flight_cancellation',
+      language: 'en_US',
+      parameters: ['flight', 'day'],
+    });
+    expect(template.status).toBe(201);
+
+    await page.goto(`${appUrl}/console#/campaigns/new`);
+    await byTestId('nc-name').fill('WhatsApp: rebooking');
+    await byTestId('nc-channel').selectOption(whatsapp.body.id);
+    await byTestId('nc-kind-template').check();
+    await page.locator('[data-testid="nc-template"] option', { hasText: 'flight_cancellation (en_US)' }).waitFor({
+      state: 'attached',
+    });
+    // one field per parameter, labelled; the CSV gives the day per recipient
+    await page.getByLabel('Parameter flight').fill('BA123');
+    expect(await page.getByLabel('Parameter day').count()).toBe(1);
+    const csv = `to,param.day\n${customers[10]},Monday\n${customers[11]},\n`;
+    await byTestId('nc-file').setInputFiles({ name: 'wa.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await byTestId('nc-submit').click();
+    await byTestId('preflight').waitFor({ timeout: SLOW });
+    // the second row lacks the day: refused at intake, named in the pre-flight
+    expect([await shown('preflight-would-send'), await shown('preflight-invalid')]).toEqual([1, 1]);
+    expect(await byTestId('preflight-invalid-rows').innerText()).toMatch(/^Row 2: .*\bday\b/);
+    const draftLink = await byTestId('nc-intake').locator('a').getAttribute('href');
+    const draftId = /#\/campaigns\/([0-9a-f-]{36})/.exec(draftLink ?? '')?.[1];
+    const stored = await admin.get<{ content: unknown }>(`/api/v1/campaigns/${draftId}`);
+    expect(stored.body.content).toEqual({
+      type: 'TEMPLATE',
+      template: { name: 'flight_cancellation', language: 'en_US', parameters: { flight: 'BA123' } },
+    });
+    await capture('12b-new-template-campaign');
+  }, 60_000);
+
   it('can do only what the key’s scopes allow: a read-only key sees a draft and is refused its cancel', async () => {
     const draft = await admin.post<{ id: string }>('/api/v1/campaigns', {
       name: 'Draft for later',
