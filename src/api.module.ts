@@ -28,9 +28,9 @@ import { TemplatesModule } from '@/modules/templates/templates.module';
 
 /**
  * The public HTTP surface of the api role, in one list: admin and backend routes under /api/v1, CXone's BYOC callbacks
- * (/integration/box) and event pushes (/webhooks/cxone), the widget API (/widget/v1) and its demo page, and the operator
- * console's static files (/console). The worker
- * role does not load it, so it serves only /health and /metrics.
+ * (/integration/box) and event pushes (/webhooks/cxone), the widget API (/widget/v1) and its demo page, and the
+ * operator console's static files (/console). The worker role does not load it, so it serves only /health and
+ * /metrics.
  */
 @Module({
   imports: [

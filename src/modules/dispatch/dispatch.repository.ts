@@ -8,10 +8,10 @@ import {
   recipientAllowedFrom,
 } from '@/modules/campaigns/campaign.state';
 
-/** Everything a worker needs to send one recipient, read in the statement that claims the row. */
-
 /** Recipients per status, plus `rateLimited`: the 429 answers CXone gave the campaign's sends so far. */
 export type StatusCounts = Partial<Record<RecipientStatus, number>> & { rateLimited?: number };
+
+/** Everything a worker needs to send one recipient, read in the statement that claims the row. */
 export type SendContext = Pick<CampaignRecipient, 'generation' | 'address' | 'name' | 'attempts' | 'rateLimitedCount'> &
   Pick<Campaign, 'channelId'> & {
     recipientId: CampaignRecipient['id'];
@@ -329,8 +329,10 @@ export class DispatchRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Recipients per status for each campaign (one query for any number of campaigns). */
-  /** Recipients per status for each campaign, and the 429s its sends met (in the same scan). */
+  /**
+   * Recipients per status for each campaign, and the 429s its sends met, in one query (and one scan) for any number
+   * of campaigns.
+   */
   async countsByStatus(campaignIds: string[]): Promise<Map<string, StatusCounts>> {
     const result = new Map<string, StatusCounts>();
     if (campaignIds.length === 0) return result;

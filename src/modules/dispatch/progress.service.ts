@@ -87,7 +87,6 @@ export class ProgressService {
   static progress(counts: RecipientCounts, sendRatePerSecond: number | null, rateLimited = 0): CampaignProgress {
     const remaining = counts.pending + counts.queued + counts.sending;
     return {
-      rateLimited,
       done: counts.total - remaining,
       remaining,
       sendRatePerSecond,
@@ -97,6 +96,7 @@ export class ProgressService {
           : sendRatePerSecond !== null && sendRatePerSecond > 0
             ? Math.ceil(remaining / sendRatePerSecond)
             : null,
+      rateLimited,
     };
   }
 
