@@ -11,6 +11,7 @@ import { CampaignsController } from '@/modules/campaigns/campaigns.controller';
 import { CampaignsModule } from '@/modules/campaigns/campaigns.module';
 import { ChannelsController } from '@/modules/channels/channels.controller';
 import { ChannelsModule } from '@/modules/channels/channels.module';
+import { ConsoleController } from '@/modules/console/console.controller';
 import { OptOutsController } from '@/modules/contacts/opt-outs.controller';
 import { CxoneEventsController } from '@/modules/cxone-events/cxone-events.controller';
 import { CxoneEventsModule } from '@/modules/cxone-events/cxone-events.module';
@@ -27,8 +28,9 @@ import { TemplatesModule } from '@/modules/templates/templates.module';
 
 /**
  * The public HTTP surface of the api role, in one list: admin and backend routes under /api/v1, CXone's BYOC callbacks
- * (/integration/box) and event pushes (/webhooks/cxone), the widget API (/widget/v1) and its demo page. The worker
- * role does not load it, so it serves only /health and /metrics.
+ * (/integration/box) and event pushes (/webhooks/cxone), the widget API (/widget/v1) and its demo page, and the
+ * operator console's static files (/console). The worker role does not load it, so it serves only /health and
+ * /metrics.
  */
 @Module({
   imports: [
@@ -59,6 +61,7 @@ import { TemplatesModule } from '@/modules/templates/templates.module';
     WidgetController,
     WidgetDemoController,
     CxoneEventsController,
+    ConsoleController,
   ],
 })
 export class ApiModule {}

@@ -25,7 +25,13 @@ export interface Campaign {
   status: string;
   counts: Counts;
   autoCloseAfterSeconds: number | null;
-  progress: { done: number; remaining: number; sendRatePerSecond: number; etaSeconds: number | null };
+  progress: {
+    done: number;
+    remaining: number;
+    sendRatePerSecond: number;
+    etaSeconds: number | null;
+    rateLimited: number;
+  };
   intake?: {
     received: number;
     accepted: number;

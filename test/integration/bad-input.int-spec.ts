@@ -96,6 +96,13 @@ describe('bad input answers a 4xx in the one error shape', () => {
       expect(fieldsOf(body)).toEqual(['cursor']);
       expect(body.message).toContain('query parameter cursor');
     });
+
+    it('refuses a NUL or an overlong thread id in the threads filter, naming it', async () => {
+      const nul = expectClientError(await admin.get('/api/v1/threads?idOnExternalPlatform=tl-%00'));
+      expect(fieldsOf(nul)).toEqual(['idOnExternalPlatform']);
+      const long = expectClientError(await admin.get(`/api/v1/threads?idOnExternalPlatform=${'x'.repeat(256)}`));
+      expect(fieldsOf(long)).toEqual(['idOnExternalPlatform']);
+    });
   });
 
   describe('lone surrogates (not text: UTF-8 cannot carry them)', () => {

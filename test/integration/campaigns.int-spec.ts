@@ -131,6 +131,13 @@ describe('proactive campaigns through the simulator', () => {
       `/api/v1/threads?campaignId=${campaign.id}`,
     );
     expect(page.body.data).toHaveLength(1);
+    // a recipient's conversation, found by its threadExternalId (what the console's recipients table links to)
+    const byExternalId = async (id: string): Promise<string[]> =>
+      (await admin.get<{ data: Array<{ id: string }> }>(`/api/v1/threads?idOnExternalPlatform=${id}`)).body.data.map(
+        (th) => th.id,
+      );
+    expect(await byExternalId(recipient.threadExternalId)).toEqual([page.body.data[0].id]);
+    expect(await byExternalId(`${recipient.threadExternalId}x`)).toEqual([]);
     const thread = await admin.get<Record<string, unknown>>(`/api/v1/threads/${page.body.data[0].id}`);
     expect(thread.body).toMatchObject({
       origin: 'PROACTIVE',
@@ -172,6 +179,9 @@ describe('proactive campaigns through the simulator', () => {
     const recipients = await allRecipients(admin, campaign.id);
     // every 429 was counted against the recipient it answered, and none of them cost an attempt
     expect(recipients.reduce((sum, r) => sum + r.rateLimitedCount, 0)).toBe(refused);
+    // and the campaign's progress adds them up (what the console charts as 429s)
+    const read = await admin.get<{ progress: { rateLimited: number } }>(`/api/v1/campaigns/${campaign.id}`);
+    expect(read.body.progress.rateLimited).toBe(refused);
     const spentOrFailed = recipients.filter((r) => r.attempts !== 1 || r.failureReason !== null);
     expect(spentOrFailed).toEqual([]);
   });

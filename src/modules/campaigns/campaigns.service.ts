@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ConflictError, NotFoundError } from '@/infra/errors/domain-error';
 import { keysetPage } from '@/infra/http/pagination';
-import type { CampaignStatus, RecipientStatus } from '@/infra/prisma/generated/client';
+import type { CampaignStatus } from '@/infra/prisma/generated/client';
 import { ChannelsService } from '@/modules/channels/channels.service';
 import { TemplatesService } from '@/modules/templates/templates.service';
 import type { ProactiveContent, TemplateRef } from '@/integrations/cxone/content';
@@ -14,6 +14,7 @@ import { DispatchService } from '@/modules/dispatch/dispatch.service';
 import { threadExternalId } from '@/modules/dispatch/external-ids';
 import { ProgressService } from '@/modules/dispatch/progress.service';
 import { canonicalTimeZone } from '@/infra/time/time-zones';
+import type { StatusCounts } from '@/modules/dispatch/dispatch.repository';
 import { CampaignIntake, PreflightResult } from './campaign-intake';
 import { formatHhMm, parseHhMm } from './quiet-hours';
 import { CampaignRow, CampaignsRepository } from './campaigns.repository';
@@ -267,7 +268,7 @@ export class CampaignsService {
 
   private async toResponse(
     campaign: CampaignRow,
-    byStatus: Partial<Record<RecipientStatus, number>>,
+    byStatus: StatusCounts,
     outcomes: Map<string, CampaignOutcomes> = new Map(),
     deferred: Map<string, number> = new Map(),
   ): Promise<CampaignResponse> {
@@ -294,7 +295,7 @@ export class CampaignsService {
       timeZone: campaign.timeZone,
       ignoreQuietHours: campaign.ignoreQuietHours,
       counts,
-      progress: ProgressService.progress(counts, rate, deferred.get(campaign.id) ?? 0),
+      progress: ProgressService.progress(counts, rate, deferred.get(campaign.id) ?? 0, byStatus.rateLimited ?? 0),
       outcomes: CampaignReplies.view(outcomes.get(campaign.id), counts.sent),
     };
   }

@@ -8,6 +8,9 @@ import {
   recipientAllowedFrom,
 } from '@/modules/campaigns/campaign.state';
 
+/** Recipients per status, plus `rateLimited`: the 429 answers CXone gave the campaign's sends so far. */
+export type StatusCounts = Partial<Record<RecipientStatus, number>> & { rateLimited?: number };
+
 /** Everything a worker needs to send one recipient, read in the statement that claims the row. */
 export type SendContext = Pick<CampaignRecipient, 'generation' | 'address' | 'name' | 'attempts' | 'rateLimitedCount'> &
   Pick<Campaign, 'channelId' | 'quietStartMinute' | 'quietEndMinute' | 'ignoreQuietHours'> & {
@@ -358,18 +361,28 @@ export class DispatchRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Recipients per status for each campaign (one query for any number of campaigns). */
-  async countsByStatus(campaignIds: string[]): Promise<Map<string, Partial<Record<RecipientStatus, number>>>> {
-    const result = new Map<string, Partial<Record<RecipientStatus, number>>>();
+  /**
+   * Recipients per status for each campaign, and the 429s its sends met, in one query (and one scan) for any number
+   * of campaigns.
+   */
+  async countsByStatus(campaignIds: string[]): Promise<Map<string, StatusCounts>> {
+    const result = new Map<string, StatusCounts>();
     if (campaignIds.length === 0) return result;
-    const { rows } = await this.prisma.pool.query<{ campaignId: string; status: RecipientStatus; count: number }>(
-      `SELECT campaign_id AS "campaignId", status, count(*)::int AS count FROM campaign_recipient
-       WHERE campaign_id = ANY($1::uuid[]) GROUP BY campaign_id, status`,
+    const { rows } = await this.prisma.pool.query<{
+      campaignId: string;
+      status: RecipientStatus;
+      count: number;
+      rateLimited: number;
+    }>(
+      `SELECT campaign_id AS "campaignId", status, count(*)::int AS count,
+              coalesce(sum(rate_limited_count), 0)::int AS "rateLimited"
+       FROM campaign_recipient WHERE campaign_id = ANY($1::uuid[]) GROUP BY campaign_id, status`,
       [campaignIds],
     );
     for (const row of rows) {
-      const counts = result.get(row.campaignId) ?? {};
+      const counts = result.get(row.campaignId) ?? { rateLimited: 0 };
       counts[row.status] = row.count;
+      counts.rateLimited = (counts.rateLimited ?? 0) + row.rateLimited;
       result.set(row.campaignId, counts);
     }
     return result;

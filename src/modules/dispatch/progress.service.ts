@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { RecipientStatus } from '@/infra/prisma/generated/client';
 import { RedisService } from '@/infra/redis/redis.service';
-import { DispatchRepository } from './dispatch.repository';
+import { DispatchRepository, type StatusCounts } from './dispatch.repository';
 
 const RATE_WINDOW_S = 10;
 /** The send rate is a nicety: a campaign read must not wait on a struggling Redis for it. */
@@ -28,6 +28,8 @@ export interface CampaignProgress {
   etaSeconds: number | null;
   /** Of the remaining, those waiting for their quiet hours to end. */
   deferred: number;
+  /** 429 answers CXone gave this campaign's sends so far. */
+  rateLimited: number;
 }
 
 /**
@@ -63,8 +65,8 @@ export class ProgressService {
     }
   }
 
-  /** Recipients per status for each campaign. */
-  countsByStatus(campaignIds: string[]): Promise<Map<string, Partial<Record<RecipientStatus, number>>>> {
+  /** Recipients per status for each campaign (and the 429s its sends met, as `rateLimited`). */
+  countsByStatus(campaignIds: string[]): Promise<Map<string, StatusCounts>> {
     return this.repository.countsByStatus(campaignIds);
   }
 
@@ -89,7 +91,12 @@ export class ProgressService {
     return this.repository.deferredCounts(campaignIds);
   }
 
-  static progress(counts: RecipientCounts, sendRatePerSecond: number | null, deferred = 0): CampaignProgress {
+  static progress(
+    counts: RecipientCounts,
+    sendRatePerSecond: number | null,
+    deferred = 0,
+    rateLimited = 0,
+  ): CampaignProgress {
     const remaining = counts.pending + counts.queued + counts.sending;
     return {
       deferred,
@@ -102,6 +109,7 @@ export class ProgressService {
           : sendRatePerSecond !== null && sendRatePerSecond > 0
             ? Math.ceil(remaining / sendRatePerSecond)
             : null,
+      rateLimited,
     };
   }
 

@@ -470,15 +470,23 @@ export class ThreadsRepository {
   async list(filter: {
     campaignId?: string;
     status?: Thread['status'];
+    idOnExternalPlatform?: string;
     limit: number;
     after?: string;
   }): Promise<ThreadRow[]> {
+    const params: unknown[] = [filter.campaignId ?? null, filter.status ?? null, filter.limit, filter.after ?? null];
+    // By its id at CXone: unique per channel, so looked up through the (channel, id) index once per channel.
+    const byExternalId =
+      filter.idOnExternalPlatform === undefined
+        ? ''
+        : `AND t.channel_id IN (SELECT id FROM channel) AND t.id_on_external_platform = $${params.push(filter.idOnExternalPlatform)}`;
     const { rows } = await this.prisma.pool.query<ThreadRow>(
       `SELECT ${THREAD_COLUMNS} FROM thread t JOIN contact c ON c.id = t.contact_id
        WHERE ($1::uuid IS NULL OR t.campaign_id = $1::uuid) AND ($2::"ThreadStatus" IS NULL OR t.status = $2::"ThreadStatus")
          AND ($4::uuid IS NULL OR (t.created_at, t.id) < (SELECT created_at, id FROM thread WHERE id = $4::uuid))
+         ${byExternalId}
        ORDER BY t.created_at DESC, t.id DESC LIMIT $3`,
-      [filter.campaignId ?? null, filter.status ?? null, filter.limit, filter.after ?? null],
+      params,
     );
     return rows;
   }

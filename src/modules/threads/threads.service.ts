@@ -181,6 +181,7 @@ export class ThreadsService {
       limit: limit + 1,
       ...(query.campaignId ? { campaignId: query.campaignId } : {}),
       ...(query.status ? { status: query.status } : {}),
+      ...(query.idOnExternalPlatform ? { idOnExternalPlatform: query.idOnExternalPlatform } : {}),
       ...(query.cursor ? { after: query.cursor } : {}),
     });
     const page = keysetPage(rows, limit, (t) => t.id);

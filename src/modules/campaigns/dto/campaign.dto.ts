@@ -255,6 +255,8 @@ export class CampaignProgress {
     number | null;
   @ApiProperty({ description: 'Of the recipients still to send, those waiting for their quiet hours to end' })
   deferred!: number;
+  @ApiProperty({ description: "429 answers CXone gave this campaign's sends so far" })
+  rateLimited!: number;
 }
 
 export class QuietHoursView {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsUUID, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { IsOmittable } from '@/infra/http/validation';
 
 export const THREAD_STATUSES = ['AWAITING_REPLY', 'REPLIED', 'OPEN', 'IDLE_PROMPTED', 'CLOSED'] as const;
@@ -66,6 +66,15 @@ export class ListThreadsQuery {
   @IsOmittable()
   @IsIn(THREAD_STATUSES)
   status?: (typeof THREAD_STATUSES)[number];
+
+  @ApiPropertyOptional({
+    example: 'tl-3f0c2a9e-5b1d-4c7a-9e2f-8d6b4a1c0e57',
+    description: "The thread with this id on Threadline's side of CXone (a campaign recipient's threadExternalId)",
+  })
+  @IsOmittable()
+  @IsString()
+  @Length(1, 255)
+  idOnExternalPlatform?: string;
 
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
   @IsOmittable()
