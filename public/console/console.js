@@ -1173,15 +1173,8 @@
       ['Skipped: outside the WhatsApp window', report.outsideWindow, 'preflight-outside-window'],
       ['Sent the fallback template', report.fallbackTemplate, 'preflight-fallback'],
     ];
-    if (report.deferred)
-      rows.push([
-        'Deferred by quiet hours',
-        report.deferred.count +
-          (report.deferred.earliest
-            ? ' (windows open ' + fmtTime(report.deferred.earliest) + ' to ' + fmtTime(report.deferred.latest) + ')'
-            : ''),
-        'preflight-deferred',
-      ]);
+    var deferred = report.deferred || { count: 0 };
+    rows.push(['Deferred by quiet hours', deferred.count, 'preflight-deferred']);
     var est = report.estimate || {};
     return el(
       'section',
@@ -1198,6 +1191,19 @@
             ]);
           }),
         ),
+        deferred.earliest
+          ? el('p', {
+              attrs: { 'data-testid': 'preflight-deferred-until' },
+              text:
+                'Quiet hours: ' +
+                fmtNumber(deferred.count) +
+                ' wait for their window, which opens from ' +
+                fmtTime(deferred.earliest) +
+                ' to ' +
+                fmtTime(deferred.latest) +
+                ' (their own time zones).',
+            })
+          : '',
         el('p', { attrs: { 'data-testid': 'preflight-estimate' } }, [
           'Estimated duration: ',
           el('strong', { text: fmtDuration(est.seconds) }),
@@ -1644,7 +1650,7 @@
 
   // ── conversations ──────────────────────────────────────────────────────────────────────────────────────────────
 
-  var THREAD_STATUSES = ['AWAITING_REPLY', 'OPEN', 'IDLE_PROMPTED', 'CLOSED'];
+  var THREAD_STATUSES = ['AWAITING_REPLY', 'REPLIED', 'OPEN', 'IDLE_PROMPTED', 'CLOSED'];
 
   function conversationsPage() {
     var signal = pageSignal();

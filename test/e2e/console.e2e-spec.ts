@@ -208,7 +208,15 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
       duplicates: await shown('preflight-duplicates'),
       invalid: await shown('preflight-invalid'),
       optedOut: await shown('preflight-opted-out'),
-    }).toEqual({ wouldSend: RECIPIENTS, received: RECIPIENTS + 1, duplicates: 0, invalid: 1, optedOut: 0 });
+      deferred: await shown('preflight-deferred'),
+    }).toEqual({
+      wouldSend: RECIPIENTS,
+      received: RECIPIENTS + 1,
+      duplicates: 0,
+      invalid: 1,
+      optedOut: 0,
+      deferred: 0,
+    });
     expect(await byTestId('preflight-invalid-rows').innerText()).toMatch(/^Row 22: to: /);
     // the intake collapsed the repeat already (the pre-flight sees the stored recipients and the refused row)
     expect(await byTestId('nc-intake').innerText()).toMatch(/22 rows read, 20 accepted, 1 refused/);
@@ -327,12 +335,12 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
     expect(await byTestId('consent').innerText()).toMatch(/^Opted out since/);
     await capture('10-thread-opted-out');
 
-    // every conversation, newest first; the open ones are those customers answered
+    // every conversation, newest first; the answered alerts are REPLIED
     await page.locator('nav a', { hasText: 'Conversations' }).click();
     await page.locator('[data-testid="view"][data-loaded="#/conversations"]').waitFor();
     expect(await byTestId('thread-row').count()).toBe(RECIPIENTS);
-    await byTestId('thread-status-filter').selectOption('OPEN');
-    await page.locator('[data-testid="view"][data-loaded="#/conversations?status=OPEN"]').waitFor();
+    await byTestId('thread-status-filter').selectOption('REPLIED');
+    await page.locator('[data-testid="view"][data-loaded="#/conversations?status=REPLIED"]').waitFor();
     const open = (await byTestId('thread-row').allInnerTexts()).map((t) => t.split(/[\t\n]/)[0].trim());
     expect(open.length).toBeLessThan(RECIPIENTS);
     expect(open).toContain(`Customer 1 (${ana})`);
