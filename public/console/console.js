@@ -11,6 +11,7 @@
   var API = '/api/v1';
   var CHART_POINTS = 300; // five minutes at one progress event a second
   var RECIPIENTS_PAGE = 25;
+  var FAILURE_REASONS = ['TRANSIENT', 'RATE_LIMITED', 'AUTH', 'REJECTED', 'INVALID'];
   var RECIPIENT_STATUSES = [
     'PENDING',
     'QUEUED',
@@ -560,6 +561,20 @@
         }),
       ),
     );
+    var failureFilter = el(
+      'select',
+      { id: 'recipient-failure', attrs: { 'data-testid': 'recipient-failure-filter' } },
+      [el('option', { value: '', text: 'Any failure' })].concat(
+        FAILURE_REASONS.map(function (s) {
+          return el('option', { value: s, text: label(s) });
+        }),
+      ),
+    );
+    var errorFilter = el('input', {
+      id: 'recipient-error',
+      type: 'search',
+      attrs: { 'data-testid': 'recipient-error-filter', maxlength: '200', placeholder: 'e.g. not a valid number' },
+    });
     var recipientRows = el('tbody', { attrs: { 'data-testid': 'recipient-rows' } });
     var prev = el('button', {
       type: 'button',
@@ -654,6 +669,8 @@
         '/recipients?limit=' +
         RECIPIENTS_PAGE +
         (recipientFilter.value ? '&status=' + recipientFilter.value : '') +
+        (failureFilter.value ? '&failureReason=' + failureFilter.value : '') +
+        (errorFilter.value.trim() ? '&error=' + encodeURIComponent(errorFilter.value.trim()) : '') +
         (cursor ? '&cursor=' + cursor : '');
       recipientsLoadedAt = Date.now();
       return api(q, { signal: signal }).then(function (page) {
@@ -662,7 +679,7 @@
       });
     }
 
-    recipientFilter.addEventListener('change', function () {
+    function refilter() {
       recipientCursors = [null];
       loadRecipients(null)
         .then(function (page) {
@@ -670,7 +687,11 @@
           renderRecipients(page);
         })
         .catch(showError);
-    });
+    }
+    recipientFilter.addEventListener('change', refilter);
+    failureFilter.addEventListener('change', refilter);
+    errorFilter.addEventListener('change', refilter); // Enter or leaving the field, not every key
+
     next.addEventListener('click', function () {
       var cursor = recipientCursors[recipientCursors.length - 1];
       loadRecipients(cursor)
@@ -1093,6 +1114,10 @@
           el('div', { class: 'page-head__actions' }, [
             el('label', { attrs: { for: 'recipient-status' }, class: 'inline-label', text: 'Status' }),
             recipientFilter,
+            el('label', { attrs: { for: 'recipient-failure' }, class: 'inline-label', text: 'Failure' }),
+            failureFilter,
+            el('label', { attrs: { for: 'recipient-error' }, class: 'inline-label', text: 'CXone error contains' }),
+            errorFilter,
             downloadButton,
           ]),
         ]),
@@ -1537,17 +1562,32 @@
     return JSON.stringify(c);
   }
 
-  /** The customer's consent on the channel (its ledger entry in force), or null when not opted out. */
+  /** The customer's consent on the channel and its latest ledger entries (null: never seen on this channel). */
   function consentOf(channelId, address, signal) {
-    var q = '/opt-outs/' + encodeURIComponent(channelId) + '/' + encodeURIComponent(address) + '?limit=1';
+    var q = '/opt-outs/' + encodeURIComponent(channelId) + '/' + encodeURIComponent(address) + '?limit=10';
     return api(q, { signal: signal }).then(
       function (state) {
-        return state && state.optedOut ? state : null;
+        return state;
       },
       function (err) {
-        if (err && err.status === 404) return null; // never seen on this channel: nothing recorded against them
+        if (err && err.status === 404) return null; // never seen on this channel: nothing recorded about them
         throw err;
       },
+    );
+  }
+
+  function consentHistory(state) {
+    var events = (state && state.history) || [];
+    if (events.length === 0) return el('p', { class: 'hint', text: 'No consent change recorded for this customer.' });
+    return el(
+      'ol',
+      { class: 'ledger', attrs: { 'data-testid': 'consent-history', 'aria-label': 'Consent ledger, newest first' } },
+      events.map(function (e) {
+        return el('li', { attrs: { 'data-testid': 'consent-event' } }, [
+          el('strong', { text: e.kind === 'OPT_OUT' ? 'Opted out' : 'Opted in' }),
+          ' · ' + label(e.source) + ' · ' + fmtTime(e.occurredAt) + (e.detail ? ' · ' + e.detail : ''),
+        ]);
+      }),
     );
   }
 
@@ -1634,13 +1674,15 @@
         ]),
       );
       consentOf(t.channelId, t.contact.address, signal)
-        .then(function (entry) {
-          consent.textContent = entry
+        .then(function (state) {
+          var out = !!(state && state.optedOut);
+          consent.textContent = out
             ? 'Opted out' +
-              (entry.optedOutAt ? ' since ' + fmtTime(entry.optedOutAt) : '') +
+              (state.optedOutAt ? ' since ' + fmtTime(state.optedOutAt) : '') +
               ': no alert goes to this customer on this channel.'
             : 'Not opted out: alerts on this channel may be sent to this customer.';
-          consent.setAttribute('data-opted-out', entry ? 'true' : 'false');
+          consent.setAttribute('data-opted-out', out ? 'true' : 'false');
+          consent.after(consentHistory(state));
         })
         .catch(function (err) {
           consent.textContent = 'The consent ledger could not be read: ' + messageOf(err);

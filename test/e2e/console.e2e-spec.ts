@@ -328,11 +328,21 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
     // Bo's conversation from the recipients table, filtered to those sent
     await page.goBack();
     await page.locator('.page-head__status [data-testid="status"]', { hasText: 'completed' }).waitFor();
+    // nobody failed: filtering by a failure reason or a CXone error shows no one, and clearing it everyone again
+    await byTestId('recipient-failure-filter').selectOption('REJECTED');
+    await page.locator('[data-testid="recipient-rows"] .empty').waitFor();
+    await byTestId('recipient-failure-filter').selectOption('');
+    await byTestId('recipient-error-filter').fill('404');
+    await byTestId('recipient-error-filter').press('Enter');
+    await page.locator('[data-testid="recipient-rows"] .empty').waitFor();
+    await byTestId('recipient-error-filter').fill('');
+    await byTestId('recipient-error-filter').press('Enter');
     await byTestId('recipient-status-filter').selectOption('SENT');
     await page.locator(`[data-testid="recipient-row"][data-address="${bo}"] [data-testid="open-thread"]`).click();
     await page.locator('h1', { hasText: bo }).waitFor();
     await page.locator('[data-testid="consent"][data-opted-out="true"]').waitFor();
     expect(await byTestId('consent').innerText()).toMatch(/^Opted out since/);
+    expect(await byTestId('consent-event').allInnerTexts()).toEqual([expect.stringMatching(/^Opted out · keyword · /)]);
     await capture('10-thread-opted-out');
 
     // every conversation, newest first; the answered alerts are REPLIED

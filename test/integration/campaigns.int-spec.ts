@@ -233,6 +233,19 @@ describe('proactive campaigns through the simulator', () => {
       (r) => r.failureReason !== 'REJECTED' || r.attempts !== 1 || !/404/.test(r.lastError ?? ''),
     );
     expect(notRejectedAtOnce).toEqual([]);
+    // the recipients listing finds them by failure reason and by CXone's error text (case ignored; % and _ literal)
+    const found = async (query: string) =>
+      (await admin.get<{ data: unknown[] }>(`/api/v1/campaigns/${campaign.id}/recipients?${query}`)).body.data.length;
+    const error = recipients[0].lastError!.match(/404/)![0];
+    expect({
+      rejected: await found('failureReason=REJECTED'),
+      transient: await found('failureReason=TRANSIENT'),
+      byError: await found(`error=${encodeURIComponent(error)}`),
+      byErrorAndStatus: await found(`status=FAILED&error=${encodeURIComponent(error)}`),
+      wildcard: await found('error=%25'),
+      noMatch: await found('error=nothing%20like%20this'),
+      badReason: (await admin.get(`/api/v1/campaigns/${campaign.id}/recipients?failureReason=NOPE`)).status,
+    }).toEqual({ rejected: 3, transient: 0, byError: 3, byErrorAndStatus: 3, wildcard: 0, noMatch: 0, badReason: 400 });
     const retry = await admin.post<{ requeued: number }>(`/api/v1/campaigns/${campaign.id}/retry-failed`);
     expect(retry.body.requeued).toBe(0);
   });

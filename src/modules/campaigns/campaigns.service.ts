@@ -237,6 +237,8 @@ export class CampaignsService {
     const rows = await this.recipientRows.listRecipients(id, {
       limit: limit + 1,
       ...(query.status ? { status: query.status } : {}),
+      ...(query.failureReason ? { failureReason: query.failureReason } : {}),
+      ...(query.error ? { error: query.error } : {}),
       ...(query.cursor ? { after: query.cursor } : {}),
     });
     const page = keysetPage(rows, limit, (r) => r.id);

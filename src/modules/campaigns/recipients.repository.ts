@@ -132,13 +132,21 @@ export class RecipientsRepository {
 
   async listRecipients(
     campaignId: string,
-    filter: { status?: RecipientStatus; limit: number; after?: string },
+    filter: { status?: RecipientStatus; failureReason?: string; error?: string; limit: number; after?: string },
   ): Promise<RecipientRow[]> {
     const params: unknown[] = [campaignId, filter.limit];
     let where = 'campaign_id = $1';
     if (filter.status) {
       params.push(filter.status);
       where += ` AND status = $${params.length}`;
+    }
+    if (filter.failureReason) {
+      params.push(filter.failureReason);
+      where += ` AND failure_reason = $${params.length}`;
+    }
+    if (filter.error) {
+      params.push(`%${filter.error.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where += ` AND last_error ILIKE $${params.length}`;
     }
     if (filter.after) {
       params.push(filter.after);

@@ -33,6 +33,7 @@ export const MAX_AUTO_CLOSE_AFTER_SECONDS = 30 * 86_400;
 export const AUTO_CLOSE_DESCRIPTION =
   'Seconds after an alert is sent that a thread with no reply is resolved in CXone and closed (UNANSWERED), so it ' +
   'never reaches an agent as an empty interaction; answered threads are left to the agent. null: never.';
+export const FAILURE_REASONS = ['TRANSIENT', 'RATE_LIMITED', 'AUTH', 'REJECTED', 'INVALID'] as const;
 export const CAMPAIGN_STATUSES = ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED', 'COMPLETED', 'CANCELLED'] as const;
 export const RECIPIENT_STATUSES = [
   'PENDING',
@@ -323,6 +324,20 @@ export class ListRecipientsQuery {
   @IsOmittable()
   @IsIn(RECIPIENT_STATUSES)
   status?: (typeof RECIPIENT_STATUSES)[number];
+
+  @ApiPropertyOptional({ enum: FAILURE_REASONS, description: 'Only recipients that failed for this reason' })
+  @IsOmittable()
+  @IsIn(FAILURE_REASONS)
+  failureReason?: (typeof FAILURE_REASONS)[number];
+
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description: "Only recipients whose last error (CXone's answer) contains this text, ignoring case",
+  })
+  @IsOmittable()
+  @IsString()
+  @Length(1, 200)
+  error?: string;
 
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
   @IsOmittable()
