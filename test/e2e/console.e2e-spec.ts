@@ -157,6 +157,18 @@ describe('the operator console (/console) with the embedded CXone simulator', ()
     }
     const missing = await http.get<{ message: string }>('/console/package.json');
     expect([missing.status, missing.body.message]).toEqual([404, 'no file package.json in the console']);
+    // names an object has without listing them are not files either (the widget demo serves its files the same way)
+    const inherited = await Promise.all(
+      ['/console/constructor', '/console/__proto__', '/widget/demo/constructor', '/widget/demo/toString'].map(
+        async (path) => [path, (await http.get(path)).status],
+      ),
+    );
+    expect(inherited).toEqual([
+      ['/console/constructor', 404],
+      ['/console/__proto__', 404],
+      ['/widget/demo/constructor', 404],
+      ['/widget/demo/toString', 404],
+    ]);
   });
 
   it('refuses a wrong key with the API’s message, then signs in with the right one (keyboard only)', async () => {

@@ -1,18 +1,10 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Public } from '@/infra/auth/auth.decorators';
-import { NotFoundError } from '@/infra/errors/domain-error';
+import { StaticFile, StaticFiles } from '@/infra/http/static-files';
 import { projectRoot } from '@/infra/project-root';
-
-interface StaticFile {
-  type: string;
-  path: () => string;
-  /** Versioned files (the charting library, named by its pinned version) may be cached; the console's own not. */
-  immutable?: boolean;
-}
 
 const own =
   (file: string): (() => string) =>
@@ -48,7 +40,7 @@ const CSP =
 @ApiExcludeController()
 @Controller('console')
 export class ConsoleController {
-  private readonly files = new Map<string, Buffer>();
+  private readonly files = new StaticFiles(FILES, CSP, 'the console');
 
   @Get()
   @Public()
@@ -63,20 +55,6 @@ export class ConsoleController {
   }
 
   private send(reply: FastifyReply, name: string): void {
-    const file = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
-    if (!file) throw new NotFoundError(`no file ${name} in the console`);
-    let body = this.files.get(name);
-    if (!body) {
-      body = readFileSync(file.path());
-      this.files.set(name, body);
-    }
-    void reply
-      .code(200)
-      .header('content-type', file.type)
-      .header('cache-control', file.immutable ? 'public, max-age=86400' : 'no-cache')
-      .header('content-security-policy', CSP)
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      .send(body);
+    this.files.send(reply, name);
   }
 }

@@ -1,16 +1,21 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Public } from '@/infra/auth/auth.decorators';
-import { NotFoundError } from '@/infra/errors/domain-error';
+import { StaticFile, StaticFiles } from '@/infra/http/static-files';
 import { projectRoot } from '@/infra/project-root';
 
-const FILES: Record<string, string> = {
-  'index.html': 'text/html; charset=utf-8',
-  'widget.js': 'text/javascript; charset=utf-8',
-  'widget.css': 'text/css; charset=utf-8',
+const own =
+  (file: string): (() => string) =>
+  () =>
+    join(projectRoot(), 'public', 'widget', file);
+
+/** Every file the demo serves: nothing else under /widget/demo is readable. */
+const FILES: Record<string, StaticFile> = {
+  'index.html': { type: 'text/html; charset=utf-8', path: own('index.html') },
+  'widget.js': { type: 'text/javascript; charset=utf-8', path: own('widget.js') },
+  'widget.css': { type: 'text/css; charset=utf-8', path: own('widget.css') },
 };
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'self'; form-action 'none'; frame-ancestors 'none'";
@@ -19,7 +24,7 @@ const CSP =
 @ApiExcludeController()
 @Controller('widget/demo')
 export class WidgetDemoController {
-  private readonly files = new Map<string, Buffer>();
+  private readonly files = new StaticFiles(FILES, CSP, 'the demo widget');
 
   @Get()
   @Public()
@@ -34,19 +39,6 @@ export class WidgetDemoController {
   }
 
   private send(reply: FastifyReply, file: string): void {
-    const type = FILES[file];
-    if (!type) throw new NotFoundError(`no file ${file} in the demo widget`);
-    let body = this.files.get(file);
-    if (!body) {
-      body = readFileSync(join(projectRoot(), 'public', 'widget', file));
-      this.files.set(file, body);
-    }
-    void reply
-      .code(200)
-      .header('content-type', type)
-      .header('cache-control', 'no-cache')
-      .header('content-security-policy', CSP)
-      .header('x-content-type-options', 'nosniff')
-      .send(body);
+    this.files.send(reply, file);
   }
 }
