@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { AppConfig } from '@/config';
 import { PrismaClient } from './generated/client';
 
@@ -23,6 +23,22 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
     this.pool = pool;
     // An idle client losing its server (restart, failover) must not crash the process; the pool replaces it.
     pool.on('error', (err) => this.logger.warn(`PostgreSQL pool client error: ${err.message}`));
+  }
+
+  /** `work` in one transaction on a pooled connection (raw SQL, COPY): rolled back when it throws. */
+  async poolTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

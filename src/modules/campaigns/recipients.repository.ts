@@ -68,7 +68,7 @@ export class RecipientsRepository {
     recipients: RecipientToInsert[],
     rejected: RejectedRow[],
   ): Promise<number> {
-    return this.transaction(async (client) => {
+    return this.prisma.poolTransaction(async (client) => {
       await client.query(
         `INSERT INTO campaign (id, kind, channel_id, name, status, content, custom_fields, scheduled_at, fallback_template,
            auto_close_after_seconds, started_at, quiet_start_minute, quiet_end_minute, time_zone, ignore_quiet_hours,
@@ -109,7 +109,7 @@ export class RecipientsRepository {
     recipients: RecipientToInsert[],
     rejected: RejectedRow[],
   ): Promise<number | null> {
-    return this.transaction(async (client) => {
+    return this.prisma.poolTransaction(async (client) => {
       const { rows } = await client.query<{ status: CampaignStatus }>(
         'SELECT status FROM campaign WHERE id = $1 FOR UPDATE',
         [campaignId],
@@ -233,21 +233,6 @@ export class RecipientsRepository {
        SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[])`,
       [campaignId, rejected.map((r) => r.rowNumber), rejected.map((r) => r.input), rejected.map((r) => r.reason)],
     );
-  }
-
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.prisma.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
   }
 }
 

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
 import type { ConsentKind, ConsentSource } from '@/infra/prisma/generated/client';
 import { PrismaService } from '@/infra/prisma/prisma.service';
 
@@ -203,7 +202,7 @@ export class ContactsRepository {
     detail?: string;
     create: boolean;
   }): Promise<{ contact: ContactConsent; changed: boolean } | null> {
-    return this.transaction(async (client) => {
+    return this.prisma.poolTransaction(async (client) => {
       const { rows } = change.create
         ? await client.query<ContactConsent>(
             `INSERT INTO contact (id, channel_id, address, created_at, updated_at)
@@ -237,7 +236,7 @@ export class ContactsRepository {
    */
   importConsent(channelId: string, changes: ImportedChange[]): Promise<ImportOutcome[]> {
     if (changes.length === 0) return Promise.resolve([]);
-    return this.transaction(async (client) => {
+    return this.prisma.poolTransaction(async (client) => {
       const addresses = [...new Set(changes.map((c) => c.address))].sort();
       const contacts = await client.query<{ id: string; address: string }>(
         `INSERT INTO contact (id, channel_id, address, created_at, updated_at)
@@ -323,22 +322,6 @@ export class ContactsRepository {
       take: limit,
       select: { address: true, optedOutAt: true },
     });
-  }
-
-  /** `work` in one transaction on a pooled connection (rolled back when it throws). */
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.prisma.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
   }
 }
 

@@ -99,9 +99,7 @@ export class MessagesRepository {
     contentHash: string,
     windowSeconds: number,
   ): Promise<{ message: MessageRow; created: boolean }> {
-    const client = await this.prisma.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return this.prisma.poolTransaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
         `message-dedupe:${message.threadId}`,
       ]);
@@ -111,10 +109,7 @@ export class MessagesRepository {
          ORDER BY created_at DESC LIMIT 1`,
         [message.threadId, contentHash, windowSeconds],
       );
-      if (repeated[0]) {
-        await client.query('COMMIT');
-        return { message: repeated[0], created: false };
-      }
+      if (repeated[0]) return { message: repeated[0], created: false };
       const { rows } = await client.query<MessageRow>(
         `INSERT INTO message (id, channel_id, thread_id, direction, author, id_on_external_platform, content, status, content_hash,
                               author_name, created_at, updated_at)
@@ -133,14 +128,8 @@ export class MessagesRepository {
           message.authorName ?? null,
         ],
       );
-      await client.query('COMMIT');
       return { message: rows[0], created: true };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Moves a message to `to` if the state machine allows it from its current status; the row after, or null. */
