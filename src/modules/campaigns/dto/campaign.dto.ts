@@ -1,4 +1,5 @@
 import { CampaignOutcomesView } from './replies.dto';
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -46,6 +47,35 @@ export const RECIPIENT_STATUSES = [
   'SKIPPED_WINDOW',
   'CANCELLED',
 ] as const;
+
+/** `autoCloseAfterSeconds` of campaigns and single messages: whole seconds, 1 s to 30 days, null for never. */
+export function AutoCloseAfterSeconds(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: Number,
+      nullable: true,
+      minimum: 1,
+      maximum: MAX_AUTO_CLOSE_AFTER_SECONDS,
+      default: DEFAULT_AUTO_CLOSE_AFTER_SECONDS,
+      description: AUTO_CLOSE_DESCRIPTION,
+    }),
+    IsOmittableOrNull(),
+    IsInt(),
+    Min(1),
+    Max(MAX_AUTO_CLOSE_AFTER_SECONDS),
+  );
+}
+
+/** `fallbackTemplate` of campaigns and single messages (null: none). */
+export function FallbackTemplate(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: TemplateRefDto, nullable: true, description }),
+    IsOmittableOrNull(),
+    IsObject(),
+    ValidateNested(),
+    Type(() => TemplateRefDto),
+  );
+}
 
 /** One recipient (documented here; validated row by row at intake so one bad row never rejects the campaign). */
 export class RecipientInput {
@@ -134,18 +164,11 @@ export class CreateCampaignDto {
   @IsCustomFields()
   customFields?: Record<string, string>;
 
-  @ApiPropertyOptional({
-    type: TemplateRefDto,
-    nullable: true,
-    description:
-      'WHATSAPP with TEXT content: the approved template sent instead of the text to recipients outside the ' +
+  @FallbackTemplate(
+    'WHATSAPP with TEXT content: the approved template sent instead of the text to recipients outside the ' +
       '24-hour window (else they are skipped as SKIPPED_WINDOW). Its parameters are checked at intake: the ' +
       "template's and each recipient's `parameters` together must fill it",
-  })
-  @IsOmittableOrNull()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => TemplateRefDto)
+  )
   fallbackTemplate?: TemplateRefDto | null;
 
   @ApiPropertyOptional({ example: '2026-11-21T18:00:00Z', description: 'Start sending at this time (else on /start)' })
@@ -158,18 +181,7 @@ export class CreateCampaignDto {
   @IsBoolean()
   start?: boolean;
 
-  @ApiPropertyOptional({
-    type: Number,
-    nullable: true,
-    minimum: 1,
-    maximum: MAX_AUTO_CLOSE_AFTER_SECONDS,
-    default: DEFAULT_AUTO_CLOSE_AFTER_SECONDS,
-    description: AUTO_CLOSE_DESCRIPTION,
-  })
-  @IsOmittableOrNull()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_AUTO_CLOSE_AFTER_SECONDS)
+  @AutoCloseAfterSeconds()
   autoCloseAfterSeconds?: number | null;
 
   @ApiPropertyOptional({

@@ -1,13 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsInt, IsObject, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
-import { IsOmittable, IsOmittableOrNull } from '@/infra/http/validation';
-import {
-  AUTO_CLOSE_DESCRIPTION,
-  DEFAULT_AUTO_CLOSE_AFTER_SECONDS,
-  MAX_AUTO_CLOSE_AFTER_SECONDS,
-  RecipientResponse,
-} from '@/modules/campaigns/dto/campaign.dto';
+import { IsDefined, IsObject, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
+import { IsOmittable } from '@/infra/http/validation';
+import { AutoCloseAfterSeconds, FallbackTemplate, RecipientResponse } from '@/modules/campaigns/dto/campaign.dto';
 import { ContentDto, TemplateRefDto } from '@/modules/campaigns/dto/content.dto';
 import { IsCustomFields } from '@/modules/campaigns/dto/validators';
 
@@ -39,31 +34,13 @@ export class SendMessageDto {
   @IsCustomFields()
   customFields?: Record<string, string>;
 
-  @ApiPropertyOptional({
-    type: TemplateRefDto,
-    nullable: true,
-    description:
-      'WHATSAPP with TEXT content: the approved template sent instead if the 24-hour window is closed (else the ' +
+  @FallbackTemplate(
+    'WHATSAPP with TEXT content: the approved template sent instead if the 24-hour window is closed (else the ' +
       'message is skipped as SKIPPED_WINDOW); its parameters must fill the template',
-  })
-  @IsOmittableOrNull()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => TemplateRefDto)
+  )
   fallbackTemplate?: TemplateRefDto | null;
 
-  @ApiPropertyOptional({
-    type: Number,
-    nullable: true,
-    minimum: 1,
-    maximum: MAX_AUTO_CLOSE_AFTER_SECONDS,
-    default: DEFAULT_AUTO_CLOSE_AFTER_SECONDS,
-    description: AUTO_CLOSE_DESCRIPTION,
-  })
-  @IsOmittableOrNull()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_AUTO_CLOSE_AFTER_SECONDS)
+  @AutoCloseAfterSeconds()
   autoCloseAfterSeconds?: number | null;
 }
 
