@@ -332,7 +332,8 @@ describe('the proactive loop: replies, keywords and CXone events', () => {
     expect((await getCampaign(admin, campaign.id)).counts.sent).toBe(3);
     expect(await outcomes(campaign.id)).toEqual({ replied: 2, optedOut: 1, autoClosed: 0, replyRate: 0.6667 });
 
-    await t.app.get(SweeperService).sweep(); // what exports the per-campaign gauges, every SWEEPER_INTERVAL_MS
+    // what exports the per-campaign gauges: running ones every sweep, finished ones once a minute or on a full sweep
+    await t.app.get(SweeperService).sweep({ full: true });
     const exported = (await t.http.get('/metrics')).text
       .split('\n')
       .filter((line) => line.includes(`campaign="${campaign.id}"`) && /outcomes|reply_rate|status="sent"/.test(line));

@@ -17,6 +17,8 @@ const STALE_IN_FLIGHT_MS = 120_000;
 const CHECK_BATCH = 2000;
 /** Finished campaigns keep their gauges this long: replies (and STOPs) come in long after the last send. */
 export const OUTCOMES_EXPORTED_FOR_MS = 7 * 24 * 3600 * 1000;
+/** Finished campaigns' gauges are refreshed this often (running ones every sweep). */
+export const FINISHED_GAUGES_EVERY_MS = 60_000;
 /** At most this many campaigns (the newest) have gauges, to bound the label set. */
 export const EXPORTED_CAMPAIGNS = 200;
 
@@ -32,7 +34,7 @@ export interface SweepReport {
 export interface SweepOptions {
   /**
    * Check every queued and in-flight row now, however recently touched, and re-dispatch every campaign with pending
-   * rows: after Redis lost its data, when every job may be gone.
+   * rows (after Redis lost its data, when every job may be gone), and refresh every campaign gauge.
    */
   full?: boolean;
 }
@@ -47,6 +49,9 @@ export interface SweepOptions {
 export class SweeperService {
   private readonly logger = new Logger(SweeperService.name);
   private readonly exportedCampaigns = new Set<string>();
+  /** Recently finished campaigns with gauges, as last read, and when. */
+  private recent: string[] = [];
+  private recentReadAt = 0;
 
   constructor(
     private readonly repository: DispatchRepository,
@@ -82,7 +87,7 @@ export class SweeperService {
 
     for (const id of new Set([...started, ...idle, ...stranded])) await this.dispatch.requestDispatch(id);
     const completed = await this.repository.completeAllDone();
-    await this.exportGauges(accountIds);
+    await this.exportGauges(accountIds, options.full ?? false);
     const report: SweepReport = {
       started: started.length,
       redispatched: idle.length,
@@ -147,7 +152,7 @@ export class SweeperService {
     }));
   }
 
-  private async exportGauges(accountIds: string[]): Promise<void> {
+  private async exportGauges(accountIds: string[], full: boolean): Promise<void> {
     for (const accountId of accountIds) {
       const name = dispatchQueueName(accountId);
       const counts = await this.queues
@@ -156,12 +161,21 @@ export class SweeperService {
       for (const [state, value] of Object.entries(counts as Record<string, number>))
         this.metrics.queueJobs.set({ queue: name, state }, value);
     }
-    const recent = await this.repository.recentCampaignIds(OUTCOMES_EXPORTED_FOR_MS, EXPORTED_CAMPAIGNS);
+    // Running and paused campaigns every sweep; finished ones (whose replies trickle in) once a minute, as counting
+    // their recipients and threads is the expensive part.
+    const active = await this.repository.activeCampaignIds();
+    const refreshFinished = full || Date.now() - this.recentReadAt >= FINISHED_GAUGES_EVERY_MS;
+    if (refreshFinished) {
+      this.recent = await this.repository.recentCampaignIds(OUTCOMES_EXPORTED_FOR_MS, EXPORTED_CAMPAIGNS);
+      this.recentReadAt = Date.now();
+    }
+    const recent = [...new Set([...active, ...this.recent])];
+    const refresh = refreshFinished ? recent : active;
     const [counts, outcomes] = await Promise.all([
-      this.progress.countsByStatus(recent),
-      this.threads.outcomesOf(recent),
+      this.progress.countsByStatus(refresh),
+      this.threads.outcomesOf(refresh),
     ]);
-    for (const id of recent) {
+    for (const id of refresh) {
       const c = ProgressService.counts(counts.get(id) ?? {});
       for (const [status, value] of Object.entries(c) as Array<[string, number]>) {
         if (status !== 'total') this.metrics.campaignRecipients.set({ campaign: id, status }, value);
