@@ -127,6 +127,7 @@ describe('the CXone client against the simulator', () => {
       const [key] = await redis.keys(`${prefix}:cxone:session:${account.id}:*`);
       await redis.hset(key, 'refreshAtMs', String(Date.now() - 1));
 
+      makeClient(); // a process that reads the session after its refresh time (this one reuses its copy for 5 s)
       const during = await tokens.session(account);
       expect(during.accessToken).toBe(first.accessToken);
       // the background refresh lands in Redis
@@ -137,6 +138,16 @@ describe('the CXone client against the simulator', () => {
       );
       expect((await tokens.session(account)).accessToken).not.toBe(first.accessToken);
       expect(await requests('token')).toHaveLength(2);
+    });
+
+    it('reuses the session it read without asking Redis again, until CXone refuses its token', async () => {
+      const first = await tokens.session(account);
+      const [key] = await redis.keys(`${prefix}:cxone:session:${account.id}:*`);
+      await redis.hset(key, 'accessToken', 'stored-by-another-process');
+
+      expect((await tokens.session(account)).accessToken).toBe(first.accessToken);
+      await tokens.invalidate(account, first.accessToken);
+      expect((await tokens.session(account)).accessToken).toBe('stored-by-another-process');
     });
 
     it('supports the client-credentials grant and the legacy engager token endpoint', async () => {

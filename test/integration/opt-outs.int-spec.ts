@@ -293,6 +293,34 @@ describe('the opt-out API: PUT/GET/DELETE, CSV import and export', () => {
     });
   });
 
+  describe('an opt-out while the send waits', () => {
+    afterEach(async () => {
+      await admin.patch(`/api/v1/accounts/${sms.accountId}`, { rateLimitPerSecond: 100 });
+    });
+
+    it('stops a send already claimed and waiting for its rate slot when the customer opts out meanwhile', async () => {
+      await admin.patch(`/api/v1/accounts/${sms.accountId}`, { rateLimitPerSecond: 1 });
+      const [gus, hal, ivy] = phones(3);
+      const campaign = await createCampaign(admin, {
+        channelId: sms.id,
+        recipients: [{ to: gus }, { to: hal }, { to: ivy }],
+        start: true,
+      });
+      // ivy's slot is two seconds away: her row is claimed (its consent read with the claim) and waits for it
+      await eventually(
+        () => allRecipients(admin, campaign.id),
+        (rows) => rows.find((r) => r.address === ivy)?.status === 'SENDING',
+        { timeoutMs: 5000, what: "ivy's send to be claimed and waiting for its slot" },
+      );
+      expect(answer(await admin.put(path(ivy)))).toMatchObject({ status: 201 });
+
+      const done = await waitForCampaign(admin, campaign.id);
+      const statuses = Object.fromEntries((await allRecipients(admin, done.id)).map((r) => [r.address, r.status]));
+      expect(statuses).toEqual({ [gus]: 'SENT', [hal]: 'SENT', [ivy]: 'SKIPPED_OPTED_OUT' });
+      expect((await outboundTo(ivy)).length).toBe(0);
+    });
+  });
+
   describe('CSV import and export', () => {
     it('imports opt-outs, reports bad rows by number and reason, and exports them back (streamed, as a download)', async () => {
       const list = phones(3);

@@ -31,6 +31,9 @@ export type Attempt = Pick<SendContext, 'recipientId' | 'generation'> & { attemp
 
 export type RecipientRef = Pick<SendContext, 'recipientId' | 'generation'>;
 
+/** A claimed recipient, with the customer's consent as the claiming statement read it. */
+export type ClaimedRow = SendContext & { optedOut: boolean; lastInboundAt: Date | null };
+
 export interface SentIds {
   contactId: string | null;
   threadId: string | null;
@@ -87,22 +90,35 @@ export class DispatchRepository {
   }
 
   /**
-   * Claims a recipient for sending: only the job of its current generation, only while it is queued (or being sent
-   * by that same job before a crash), only while its campaign runs. Null: nothing to send.
+   * Claims recipients for sending, many in one statement (the send path's claims are group-committed): each only by
+   * the job of its current generation, only while it is queued (or being sent by that same job before a crash), only
+   * while its campaign runs. Answers in the refs' order; null: nothing to send. The customer's consent and last
+   * message (for the check before the send) are read in the same statement.
    */
-  async claim(recipientId: string, generation: number): Promise<SendContext | null> {
-    const { rows } = await this.prisma.pool.query<SendContext>(
-      `UPDATE campaign_recipient r SET status = 'SENDING', updated_at = now()
-       FROM campaign c
-       WHERE r.id = $1 AND r.generation = $2 AND r.status = ANY($3::"RecipientStatus"[]) AND c.id = r.campaign_id AND c.status = 'RUNNING'
-       RETURNING r.id AS "recipientId", r.generation, r.campaign_id AS "campaignId", c.channel_id AS "channelId", r.address, r.name,
-         r.parameters, r.custom_fields AS "customFields", r.attempts, r.rate_limited_count AS "rateLimitedCount",
-         c.content, c.custom_fields AS "campaignCustomFields", c.fallback_template AS "fallbackTemplate",
-         c.quiet_start_minute AS "quietStartMinute", c.quiet_end_minute AS "quietEndMinute",
-         c.ignore_quiet_hours AS "ignoreQuietHours", coalesce(r.time_zone, c.time_zone, 'UTC') AS "timeZone"`,
-      [recipientId, generation, recipientAllowedFrom('SENDING')],
+  async claimMany(refs: RecipientRef[]): Promise<Array<ClaimedRow | null>> {
+    const { rows } = await this.prisma.pool.query<ClaimedRow>(
+      `WITH claimed AS (
+         UPDATE campaign_recipient r SET status = 'SENDING', updated_at = now()
+         FROM campaign c, unnest($1::uuid[], $2::int[]) AS s(id, generation)
+         WHERE r.id = s.id AND r.generation = s.generation AND r.status = ANY($3::"RecipientStatus"[])
+           AND c.id = r.campaign_id AND c.status = 'RUNNING'
+         RETURNING r.id AS "recipientId", r.generation, r.campaign_id AS "campaignId", c.channel_id AS "channelId", r.address, r.name,
+           r.parameters, r.custom_fields AS "customFields", r.attempts, r.rate_limited_count AS "rateLimitedCount",
+           c.content, c.custom_fields AS "campaignCustomFields", c.fallback_template AS "fallbackTemplate",
+           c.quiet_start_minute AS "quietStartMinute", c.quiet_end_minute AS "quietEndMinute",
+           c.ignore_quiet_hours AS "ignoreQuietHours", coalesce(r.time_zone, c.time_zone, 'UTC') AS "timeZone")
+       SELECT claimed.*, coalesce(ct.opted_out, false) AS "optedOut", ct.last_inbound_at AS "lastInboundAt"
+       FROM claimed LEFT JOIN contact ct ON ct.channel_id = claimed."channelId" AND ct.address = claimed.address`,
+      [refs.map((r) => r.recipientId), refs.map((r) => r.generation), recipientAllowedFrom('SENDING')],
     );
-    return rows[0] ?? null;
+    const byRef = new Map(rows.map((row) => [`${row.recipientId}/${row.generation}`, row]));
+    // (the same ref twice in one batch: only the first caller gets the row)
+    return refs.map((ref) => {
+      const key = `${ref.recipientId}/${ref.generation}`;
+      const row = byRef.get(key) ?? null;
+      byRef.delete(key);
+      return row;
+    });
   }
 
   /**

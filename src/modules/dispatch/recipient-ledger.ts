@@ -1,19 +1,25 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { RecipientStatus } from '@/infra/prisma/generated/client';
+import { GroupCommit, SEND_PATH_GROUP_COMMIT } from '@/infra/batching/group-commit';
 import { Clock } from '@/infra/time/clock';
 import type { ProactiveContent } from '@/integrations/cxone/content';
 import type { SentMessage } from '@/integrations/cxone/cxone.client';
 import { type FailureReason, recipientAllowedFrom } from '@/modules/campaigns/campaign.state';
-import { ContactsService } from '@/modules/contacts/contacts.service';
+import { ConsentChanges, ConsentMark } from '@/modules/contacts/consent-changes';
+import { ContactState, ContactsService } from '@/modules/contacts/contacts.service';
 import { ThreadsService } from '@/modules/threads/threads.service';
 import { CompletionChecker } from './completion-checker';
-import { Attempt, DispatchRepository, SendContext } from './dispatch.repository';
+import { Attempt, ClaimedRow, DispatchRepository, RecipientRef, SendContext } from './dispatch.repository';
 import { DispatchMetrics } from './dispatch.metrics';
 import { messageExternalId, threadExternalId } from './external-ids';
 import { ProgressService } from './progress.service';
 import type { SendTarget } from './send-targets';
 
-export type Claimed = SendContext & Attempt;
+export type Claimed = SendContext &
+  Attempt & {
+    /** The customer's consent as the claim read it, and when (the gate re-reads it only if it may have changed). */
+    consent: { state: ContactState; mark: ConsentMark };
+  };
 
 /** How a job came to run, for the queue-wait metric. */
 export interface JobTiming {
@@ -31,6 +37,8 @@ export interface JobTiming {
 @Injectable()
 export class RecipientLedger {
   private readonly logger = new Logger(RecipientLedger.name);
+  /** Concurrent sends' claims, group-committed: one statement for all that start within a moment. */
+  private readonly claims: GroupCommit<RecipientRef, ClaimedRow | null>;
 
   constructor(
     private readonly repository: DispatchRepository,
@@ -40,15 +48,26 @@ export class RecipientLedger {
     private readonly metrics: DispatchMetrics,
     private readonly clock: Clock,
     private readonly contacts: ContactsService,
-  ) {}
+    private readonly consentChanges: ConsentChanges,
+  ) {
+    this.claims = new GroupCommit({
+      many: (refs) => this.repository.claimMany(refs),
+      single: async (ref) => (await this.repository.claimMany([ref]))[0] ?? null,
+      ...SEND_PATH_GROUP_COMMIT,
+    });
+  }
 
   /**
    * Claims the recipient for this job (its current generation, its campaign running). Null: nothing to send; a row
    * this job should have finished but whose campaign stopped goes back to PENDING (or CANCELLED) on the way.
    */
   async claim(recipientId: string, generation: number): Promise<Claimed | null> {
-    const claimed = await this.repository.claim(recipientId, generation);
-    if (claimed) return { ...claimed, attempt: claimed.attempts + 1 };
+    const mark = this.consentChanges.mark();
+    const claimed = await this.claims.write({ recipientId, generation });
+    if (claimed) {
+      const { optedOut, lastInboundAt, ...ctx } = claimed;
+      return { ...ctx, attempt: ctx.attempts + 1, consent: { state: { optedOut, lastInboundAt }, mark } };
+    }
     const released = await this.repository.releaseIfStopped({ recipientId, generation });
     if (released) this.logger.log({ recipientId, status: released }, 'campaign stopped: recipient released');
     return null;
@@ -90,7 +109,7 @@ export class RecipientLedger {
     );
     if (!recorded) return;
     this.metrics.outcomes.inc({ account: target.account.id, outcome: 'sent' });
-    await this.progress.countSent(ctx.campaignId);
+    this.progress.countSent(ctx.campaignId);
     this.completion.check(ctx.campaignId);
   }
 

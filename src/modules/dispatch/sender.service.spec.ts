@@ -1,4 +1,5 @@
 import type { AppConfig } from '@/config';
+import { ConsentChanges } from '@/modules/contacts/consent-changes';
 import { MetricsService } from '@/infra/metrics/metrics.service';
 import {
   CxoneAuthError,
@@ -57,6 +58,7 @@ describe('SenderService', () => {
       metrics,
       clock,
       contacts,
+      new ConsentChanges(new NoNotifications(), clock),
     );
     const policy = new RetryPolicy(
       { dispatch: { maxAttempts: 3, maxRateLimited: 2, retryBaseMs: 1000 } } as Pick<AppConfig, 'dispatch'>,
@@ -65,7 +67,12 @@ describe('SenderService', () => {
     sender = new SenderService(
       ledger,
       new FixedTargets({ channel: target as never, account }),
-      new SendGate(new CampaignStatusCache(new NoNotifications(), repository), contacts, clock),
+      new SendGate(
+        new CampaignStatusCache(new NoNotifications(), repository),
+        contacts,
+        new ConsentChanges(new NoNotifications(), clock),
+        clock,
+      ),
       limiter,
       cxone,
       policy,

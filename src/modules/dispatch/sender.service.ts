@@ -77,6 +77,7 @@ export class SenderService {
       contentType: primary.type,
       quietHours: quietHoursOf(ctx),
       timeZone: ctx.timeZone,
+      consent: ctx.consent,
     };
     const quiet = this.gate.quietWait(question);
     if (quiet) return this.defer(ctx, target, quiet);

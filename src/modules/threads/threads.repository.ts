@@ -492,36 +492,50 @@ export class ThreadsRepository {
   }
 
   /**
-   * Records a sent alert in one statement (one round trip on the send hot path): the recipient's SENT (the
-   * `recipient` piece, guarded by its generation and the from-states its owner's state machine allows), and, when
-   * that row was still this send's, the customer's contact (created if new), the proactive thread linked to its
+   * Records sent alerts, many in one statement (the send path group-commits them): each recipient's SENT (the
+   * `recipient` piece, guarded by its generation and the from-states its owner's state machine allows), and, for each
+   * row that was still its send's, the customer's contact (created if new), the proactive thread linked to its
    * campaign, awaiting the reply that will land in it (its first reconciliation read due `reconcileAfterMs` later),
-   * and the alert as the thread's first message. Idempotent: a
-   * repeated send of the same alert finds the same rows by their external ids and only refreshes CXone's ids (a
-   * thread an agent's message on a BYOC channel opened a moment earlier becomes the alert's). The statement writes
-   * the dispatch module's recipient row and the contacts module's contact on purpose: a thread cannot exist without
-   * its contact, SENT and the thread a reply needs stay atomic, and a second round trip would cost every send.
-   * Returns whether the recipient was recorded SENT.
+   * and the alert as the thread's first message. Idempotent: a repeated send of the same alert finds the same rows by
+   * their external ids and only refreshes CXone's ids (a thread an agent's message on a BYOC channel opened a moment
+   * earlier becomes the alert's). The statement writes the dispatch module's recipient rows and the contacts module's
+   * contacts on purpose: a thread cannot exist without its contact, SENT and the thread a reply needs stay atomic, and
+   * more round trips would cost every send. Answers, in order, whether each recipient was recorded SENT.
    */
-  async recordSentAlert(alert: SentAlert, recipient: SentRecipient, reconcileAfterMs: number): Promise<boolean> {
-    const { rows } = await this.prisma.pool.query<{ recorded: number }>(
-      `WITH r AS (
-         UPDATE campaign_recipient SET status = 'SENT', sent_at = now(), finished_at = now(), updated_at = now(),
-           cxone_contact_id = $5, cxone_thread_id = $6, cxone_message_id = $9, failure_reason = NULL, last_error = NULL,
-           attempts = $13
-         WHERE id = $11 AND generation = $12 AND status = ANY($14::"RecipientStatus"[]) RETURNING id),
+  async recordSentAlerts(
+    sent: Array<{ alert: SentAlert; recipient: SentRecipient }>,
+    reconcileAfterMs: number,
+  ): Promise<boolean[]> {
+    const fromStatuses = sent[0]?.recipient.fromStatuses ?? [];
+    if (sent.some((s) => s.recipient.fromStatuses.join() !== fromStatuses.join()))
+      throw new Error('one batch of sent alerts must share its from-states');
+    const column = <T>(pick: (s: { alert: SentAlert; recipient: SentRecipient }) => T): T[] => sent.map(pick);
+    const { rows } = await this.prisma.pool.query<{ recipientId: string }>(
+      `WITH s AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[],
+                              $9::text[], $10::text[], $11::uuid[], $12::int[], $13::int[])
+           AS s(channel_id, address, display_name, thread_ext, cxone_contact_id, cxone_thread_id, campaign_id, message_ext,
+                cxone_message_id, content, recipient_id, generation, attempt)),
+       r AS (
+         UPDATE campaign_recipient cr SET status = 'SENT', sent_at = now(), finished_at = now(), updated_at = now(),
+           cxone_contact_id = s.cxone_contact_id, cxone_thread_id = s.cxone_thread_id, cxone_message_id = s.cxone_message_id,
+           failure_reason = NULL, last_error = NULL, attempts = s.attempt
+         FROM s WHERE cr.id = s.recipient_id AND cr.generation = s.generation AND cr.status = ANY($14::"RecipientStatus"[])
+         RETURNING cr.id),
+       rs AS (SELECT s.* FROM s JOIN r ON r.id = s.recipient_id),
        c AS (
          INSERT INTO contact (id, channel_id, address, display_name, created_at, updated_at)
-         SELECT gen_random_uuid(), $1, $2, $3, now(), now() FROM r
+         SELECT DISTINCT ON (channel_id, address) gen_random_uuid(), channel_id, address, display_name, now(), now()
+         FROM rs ORDER BY channel_id, address, display_name NULLS LAST
          ON CONFLICT (channel_id, address) DO UPDATE SET display_name = coalesce(EXCLUDED.display_name, contact.display_name), updated_at = now()
-         RETURNING id),
+         RETURNING id, channel_id, address),
        t AS (
          INSERT INTO thread (id, channel_id, contact_id, id_on_external_platform, origin, status, cxone_contact_id, cxone_thread_id,
                              campaign_id, auto_close_at, last_activity_at, reconcile_at, created_at, updated_at)
-         SELECT gen_random_uuid(), $1, c.id, $4, 'PROACTIVE', 'AWAITING_REPLY', $5, $6, $7,
-           now() + make_interval(secs => (SELECT auto_close_after_seconds FROM campaign WHERE id = $7)), now(),
+         SELECT gen_random_uuid(), rs.channel_id, c.id, rs.thread_ext, 'PROACTIVE', 'AWAITING_REPLY', rs.cxone_contact_id,
+           rs.cxone_thread_id, rs.campaign_id, now() + make_interval(secs => cp.auto_close_after_seconds), now(),
            now() + make_interval(secs => $15), now(), now()
-         FROM c
+         FROM rs JOIN c ON c.channel_id = rs.channel_id AND c.address = rs.address LEFT JOIN campaign cp ON cp.id = rs.campaign_id
          ON CONFLICT (channel_id, id_on_external_platform) DO UPDATE
            SET cxone_contact_id = coalesce(EXCLUDED.cxone_contact_id, thread.cxone_contact_id),
                auto_close_at = CASE WHEN thread.status = 'AWAITING_REPLY' AND thread.close_reason IS NULL
@@ -530,34 +544,37 @@ export class ThreadsRepository {
                reconcile_at = CASE WHEN thread.status = ANY($16::"ThreadStatus"[])
                                    THEN coalesce(thread.reconcile_at, EXCLUDED.reconcile_at) END,
                origin = 'PROACTIVE', campaign_id = coalesce(thread.campaign_id, EXCLUDED.campaign_id), updated_at = now()
-         RETURNING id),
+         RETURNING id, channel_id, id_on_external_platform),
        m AS (
          INSERT INTO message (id, channel_id, thread_id, direction, author, id_on_external_platform, cxone_message_id, content, status,
                               created_at, updated_at)
-         SELECT gen_random_uuid(), $1, t.id, 'OUTBOUND', 'SYSTEM', $8, $9, $10, 'SENT', now(), now() FROM t
+         SELECT gen_random_uuid(), rs.channel_id, t.id, 'OUTBOUND', 'SYSTEM', rs.message_ext, rs.cxone_message_id, rs.content::jsonb,
+           'SENT', now(), now()
+         FROM rs JOIN t ON t.channel_id = rs.channel_id AND t.id_on_external_platform = rs.thread_ext
          ON CONFLICT (channel_id, id_on_external_platform) DO UPDATE
            SET cxone_message_id = coalesce(EXCLUDED.cxone_message_id, message.cxone_message_id), updated_at = now()
          RETURNING id)
-       SELECT (SELECT count(*) FROM r)::int + 0 * (SELECT count(*) FROM m)::int AS recorded`,
+       SELECT r.id AS "recipientId" FROM r WHERE (SELECT count(*) FROM m) >= 0`,
       [
-        alert.channelId,
-        alert.contact.address,
-        alert.contact.displayName,
-        alert.thread.idOnExternalPlatform,
-        alert.thread.cxoneContactId,
-        alert.thread.cxoneThreadId,
-        alert.thread.campaignId,
-        alert.message.idOnExternalPlatform,
-        alert.message.cxoneMessageId,
-        JSON.stringify(alert.message.content),
-        recipient.recipientId,
-        recipient.generation,
-        recipient.attempt,
-        recipient.fromStatuses,
+        column((s) => s.alert.channelId),
+        column((s) => s.alert.contact.address),
+        column((s) => s.alert.contact.displayName),
+        column((s) => s.alert.thread.idOnExternalPlatform),
+        column((s) => s.alert.thread.cxoneContactId),
+        column((s) => s.alert.thread.cxoneThreadId),
+        column((s) => s.alert.thread.campaignId),
+        column((s) => s.alert.message.idOnExternalPlatform),
+        column((s) => s.alert.message.cxoneMessageId),
+        column((s) => JSON.stringify(s.alert.message.content)),
+        column((s) => s.recipient.recipientId),
+        column((s) => s.recipient.generation),
+        column((s) => s.recipient.attempt),
+        fromStatuses,
         reconcileAfterMs / 1000,
         RECONCILED_STATUSES,
       ],
     );
-    return (rows[0]?.recorded ?? 0) > 0;
+    const recorded = new Set(rows.map((r) => r.recipientId));
+    return sent.map((s) => recorded.delete(s.recipient.recipientId));
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@/config';
+import { GroupCommit, SEND_PATH_GROUP_COMMIT } from '@/infra/batching/group-commit';
 import { NotFoundError } from '@/infra/errors/domain-error';
 import { keysetPage } from '@/infra/http/pagination';
 import { MessagesService } from '@/modules/messages/messages.service';
@@ -44,18 +45,28 @@ export class ThreadNotFoundError extends NotFoundError {
  */
 @Injectable()
 export class ThreadsService {
+  /** Concurrent sends' SENT records, group-committed: one statement for all that finish within a moment. */
+  private readonly sentAlerts: GroupCommit<{ alert: SentAlert; recipient: SentRecipient }, boolean>;
+
   constructor(
     private readonly repository: ThreadsRepository,
     private readonly messages: MessagesService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.sentAlerts = new GroupCommit({
+      many: (sent) => this.repository.recordSentAlerts(sent, this.config.reconcile.minDelayMs),
+      single: async (one) => (await this.repository.recordSentAlerts([one], this.config.reconcile.minDelayMs))[0],
+      ...SEND_PATH_GROUP_COMMIT,
+    });
+  }
 
   /**
    * A proactive alert went out: the recipient is SENT and its thread awaits the customer's reply, with the alert as
-   * the first message (one statement). False when the recipient was no longer this send's.
+   * the first message (one statement, shared by the alerts recorded at the same moment). False when the recipient was
+   * no longer this send's.
    */
   recordSentAlert(alert: SentAlert, recipient: SentRecipient): Promise<boolean> {
-    return this.repository.recordSentAlert(alert, recipient, this.config.reconcile.minDelayMs);
+    return this.sentAlerts.write({ alert, recipient });
   }
 
   // ── conversations (the chat flow orchestrates these) ──

@@ -9,7 +9,15 @@ import { ContactsService } from '@/modules/contacts/contacts.service';
 import { SentAlert, SentRecipient, ThreadsService } from '@/modules/threads/threads.service';
 import { AccountRateLimiter } from '../account-limiter';
 import { CompletionChecker } from '../completion-checker';
-import { Attempt, DispatchRepository, FinalStatus, RecipientRef, SendContext, SentIds } from '../dispatch.repository';
+import {
+  Attempt,
+  ClaimedRow,
+  DispatchRepository,
+  FinalStatus,
+  RecipientRef,
+  SendContext,
+  SentIds,
+} from '../dispatch.repository';
 import { ProgressService } from '../progress.service';
 import { SendTarget, SendTargets } from '../send-targets';
 
@@ -117,13 +125,23 @@ export class InMemoryDispatchRepository extends DispatchRepository {
     return full;
   }
 
-  override claim(recipientId: string, generation: number): Promise<SendContext | null> {
+  /** Claims as the real statement does; the consent read with it is "unknown" (the gate reads FakeContacts). */
+  override claimMany(refs: RecipientRef[]): Promise<Array<ClaimedRow | null>> {
+    return Promise.resolve(
+      refs.map((ref) => {
+        const ctx = this.claimOne(ref.recipientId, ref.generation);
+        return ctx && { ...ctx, optedOut: false, lastInboundAt: null };
+      }),
+    );
+  }
+
+  private claimOne(recipientId: string, generation: number): SendContext | null {
     const r = this.recipients.get(recipientId);
     const c = r && this.campaigns.get(r.campaignId);
-    if (!r || !c || r.generation !== generation || c.status !== 'RUNNING') return Promise.resolve(null);
-    if (!recipientAllowedFrom('SENDING').includes(r.status)) return Promise.resolve(null);
+    if (!r || !c || r.generation !== generation || c.status !== 'RUNNING') return null;
+    if (!recipientAllowedFrom('SENDING').includes(r.status)) return null;
     r.status = 'SENDING';
-    return Promise.resolve({
+    return {
       recipientId: r.id,
       generation: r.generation,
       campaignId: c.id,
@@ -141,7 +159,7 @@ export class InMemoryDispatchRepository extends DispatchRepository {
       quietEndMinute: c.quietEndMinute,
       ignoreQuietHours: c.ignoreQuietHours,
       timeZone: r.timeZone ?? c.timeZone ?? 'UTC',
-    });
+    };
   }
 
   override releaseIfStopped(ref: RecipientRef): Promise<RecipientStatus | null> {
@@ -266,9 +284,8 @@ export class FakeProgress extends ProgressService {
     super(undefined as never, undefined as never);
   }
 
-  override countSent(campaignId: string): Promise<void> {
+  override countSent(campaignId: string): void {
     this.sent.push(campaignId);
-    return Promise.resolve();
   }
 }
 

@@ -1,0 +1,96 @@
+/**
+ * Group commit: concurrent callers' items are written by one statement instead of one statement each. An item waits
+ * at most `windowMs` for company (or none when `maxItems` are already waiting); while a batch is being written, the
+ * next one gathers, and at most `maxInFlight` batches are written at once. A batch that fails as a whole (one bad row,
+ * a deadlock with another process) is written item by item with `single`, so one item's failure is its own only.
+ *
+ * Every caller gets its own item's answer, and an item is never lost: it is in exactly one batch, whose statement
+ * either answers for it or throws, and then `single` answers or throws for it alone.
+ */
+export interface GroupCommitOptions<I, O> {
+  /** Writes a batch; answers in the items' order (one answer per item). */
+  many: (items: I[]) => Promise<O[]>;
+  /** Writes one item: for a batch that failed as a whole. */
+  single: (item: I) => Promise<O>;
+  /** How long the first item of a batch waits for others (ms); 0: until the current turn of the event loop ends. */
+  windowMs: number;
+  /** A batch is written at once when it has this many items. */
+  maxItems: number;
+  /** Batches written at the same time (the rest wait their turn, gathering items). */
+  maxInFlight: number;
+}
+
+interface Waiting<I, O> {
+  item: I;
+  resolve: (value: O) => void;
+  reject: (err: unknown) => void;
+}
+
+export class GroupCommit<I, O> {
+  private gathering: Array<Waiting<I, O>> = [];
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight = 0;
+  /** Batches written, and items in them: the mean batch size, for metrics and benchmarks. */
+  readonly stats = { batches: 0, items: 0, fallbacks: 0 };
+
+  constructor(private readonly options: GroupCommitOptions<I, O>) {
+    if (options.maxItems < 1 || options.maxInFlight < 1) throw new RangeError('maxItems and maxInFlight must be ≥ 1');
+  }
+
+  write(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.gathering.push({ item, resolve, reject });
+      if (this.gathering.length >= this.options.maxItems) this.flushSoon(0);
+      else if (!this.timer) this.flushSoon(this.options.windowMs);
+    });
+  }
+
+  private flushSoon(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, ms);
+  }
+
+  private flush(): void {
+    while (this.inFlight < this.options.maxInFlight && this.gathering.length > 0) {
+      const batch = this.gathering.splice(0, this.options.maxItems);
+      this.inFlight++;
+      void this.writeBatch(batch).finally(() => {
+        this.inFlight--;
+        // What gathered meanwhile goes out now: it has waited at least as long as the batch before it took.
+        if (this.gathering.length > 0 && !this.timer) this.flush();
+      });
+    }
+  }
+
+  private async writeBatch(batch: Array<Waiting<I, O>>): Promise<void> {
+    this.stats.batches++;
+    this.stats.items += batch.length;
+    let answers: O[];
+    try {
+      answers =
+        batch.length === 1
+          ? [await this.options.single(batch[0].item)]
+          : await this.options.many(batch.map((w) => w.item));
+      if (answers.length !== batch.length) throw new Error(`batch of ${batch.length} answered ${answers.length}`);
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0].reject(err);
+        return;
+      }
+      this.stats.fallbacks++;
+      await Promise.all(batch.map((w) => this.options.single(w.item).then(w.resolve, (e: unknown) => w.reject(e))));
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(answers[i]));
+  }
+}
+
+/**
+ * The send path's group commits (claims, SENT records): a write waits at most 2 ms for company, which is nothing next
+ * to a send (a CXone call, a rate slot) yet lets a few hundred sends a second share a statement; two batches at once
+ * per process, so one slow statement does not hold every send.
+ */
+export const SEND_PATH_GROUP_COMMIT = { windowMs: 2, maxItems: 200, maxInFlight: 2 } as const;
