@@ -3,16 +3,23 @@ import { GroupCommit } from './group-commit';
 /** A store whose statements the test can see: each call of `many` or `single` is one statement. */
 function store(failWhen: (items: number[]) => boolean = () => false) {
   const statements: number[][] = [];
+  /** Each statement takes 20 ms. */
+  const later = <T>(value: () => Promise<T>): Promise<T> =>
+    new Promise((resolve) => setTimeout(resolve, 20)).then(value);
   const commit = new GroupCommit<number, string>({
     many: (items) => {
       statements.push(items);
-      return failWhen(items) ? Promise.reject(new Error('batch failed')) : Promise.resolve(items.map((i) => `ok ${i}`));
+      return later(() =>
+        failWhen(items) ? Promise.reject(new Error('batch failed')) : Promise.resolve(items.map((i) => `ok ${i}`)),
+      );
     },
     single: (item) => {
       statements.push([item]);
-      return item === 13 ? Promise.reject(new Error(`row ${item} is bad`)) : Promise.resolve(`ok ${item}`);
+      return later(() =>
+        item === 13 ? Promise.reject(new Error(`row ${item} is bad`)) : Promise.resolve(`ok ${item}`),
+      );
     },
-    windowMs: 5,
+    windowMs: 0,
     maxItems: 4,
     maxInFlight: 1,
   });
@@ -25,6 +32,15 @@ describe('GroupCommit', () => {
     const answers = await Promise.all([1, 2, 3].map((i) => commit.write(i)));
     expect(answers).toEqual(['ok 1', 'ok 2', 'ok 3']);
     expect(statements).toEqual([[1, 2, 3]]);
+  });
+
+  it('gathers what arrives while a batch is being written into the next statement', async () => {
+    const { statements, commit } = store();
+    const first = commit.write(1);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // the first batch is being written (maxInFlight 1)
+    const rest = [2, 3].map((i) => commit.write(i));
+    expect(await Promise.all([first, ...rest])).toEqual(['ok 1', 'ok 2', 'ok 3']);
+    expect(statements).toEqual([[1], [2, 3]]);
   });
 
   it('never puts more than maxItems in a statement, and writes the rest after it', async () => {

@@ -1,7 +1,8 @@
 /**
- * Group commit: concurrent callers' items are written by one statement instead of one statement each. An item waits
- * at most `windowMs` for company (or none when `maxItems` are already waiting); while a batch is being written, the
- * next one gathers, and at most `maxInFlight` batches are written at once. A batch that fails as a whole (one bad row,
+ * Group commit: concurrent callers' items are written by one statement instead of one statement each. An item that
+ * finds a batch slot free waits only for the callers of the same turn of the event loop (or `windowMs`); while every
+ * slot is busy (at most `maxInFlight` batches are written at once), the next batch gathers and goes out as soon as a
+ * slot frees, so batches grow with the load and an idle system adds no wait. A batch that fails as a whole (one bad row,
  * a deadlock with another process) is written item by item with `single`, so one item's failure is its own only.
  *
  * Every caller gets its own item's answer, and an item is never lost: it is in exactly one batch, whose statement
@@ -12,7 +13,7 @@ export interface GroupCommitOptions<I, O> {
   many: (items: I[]) => Promise<O[]>;
   /** Writes one item: for a batch that failed as a whole. */
   single: (item: I) => Promise<O>;
-  /** How long the first item of a batch waits for others (ms); 0: until the current turn of the event loop ends. */
+  /** How long the first item of a batch waits for others when a slot is free (ms); 0: until this turn of the event loop ends. */
   windowMs: number;
   /** A batch is written at once when it has this many items. */
   maxItems: number;
@@ -28,7 +29,7 @@ interface Waiting<I, O> {
 
 export class GroupCommit<I, O> {
   private gathering: Array<Waiting<I, O>> = [];
-  private timer: NodeJS.Timeout | null = null;
+  private scheduled = false;
   private inFlight = 0;
   /** Batches written, and items in them: the mean batch size, for metrics and benchmarks. */
   readonly stats = { batches: 0, items: 0, fallbacks: 0 };
@@ -40,17 +41,21 @@ export class GroupCommit<I, O> {
   write(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.gathering.push({ item, resolve, reject });
-      if (this.gathering.length >= this.options.maxItems) this.flushSoon(0);
-      else if (!this.timer) this.flushSoon(this.options.windowMs);
+      if (this.gathering.length >= this.options.maxItems) this.flush();
+      else this.flushSoon();
     });
   }
 
-  private flushSoon(ms: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
+  /** Unless every batch slot is busy (a batch that ends writes what gathered), the gathering batch goes out soon. */
+  private flushSoon(): void {
+    if (this.scheduled || this.inFlight >= this.options.maxInFlight) return;
+    this.scheduled = true;
+    const go = (): void => {
+      this.scheduled = false;
       this.flush();
-    }, ms);
+    };
+    if (this.options.windowMs > 0) setTimeout(go, this.options.windowMs);
+    else setImmediate(go);
   }
 
   private flush(): void {
@@ -59,8 +64,8 @@ export class GroupCommit<I, O> {
       this.inFlight++;
       void this.writeBatch(batch).finally(() => {
         this.inFlight--;
-        // What gathered meanwhile goes out now: it has waited at least as long as the batch before it took.
-        if (this.gathering.length > 0 && !this.timer) this.flush();
+        // What gathered while every slot was busy goes out now: it has waited as long as a statement takes.
+        if (this.gathering.length > 0) this.flush();
       });
     }
   }
@@ -89,8 +94,7 @@ export class GroupCommit<I, O> {
 }
 
 /**
- * The send path's group commits (claims, SENT records): a write waits at most 2 ms for company, which is nothing next
- * to a send (a CXone call, a rate slot) yet lets a few hundred sends a second share a statement; two batches at once
- * per process, so one slow statement does not hold every send.
+ * The send path's group commits (claims, SENT records): no added wait; two batches at once per process, so one slow
+ * statement does not hold every send, and what arrives meanwhile shares the next statement.
  */
-export const SEND_PATH_GROUP_COMMIT = { windowMs: 2, maxItems: 200, maxInFlight: 2 } as const;
+export const SEND_PATH_GROUP_COMMIT = { windowMs: 0, maxItems: 200, maxInFlight: 2 } as const;
