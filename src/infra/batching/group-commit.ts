@@ -1,3 +1,5 @@
+import type { MetricsService } from '@/infra/metrics/metrics.service';
+
 /**
  * Group commit: concurrent callers' items are written by one statement instead of one statement each. An item that
  * finds a batch slot free waits only for the callers of the same turn of the event loop (or `windowMs`); while every
@@ -19,6 +21,8 @@ export interface GroupCommitOptions<I, O> {
   maxItems: number;
   /** Batches written at the same time (the rest wait their turn, gathering items). */
   maxInFlight: number;
+  /** Told of every batch written: its size, and whether it failed as a whole and was written item by item. */
+  onBatch?: (items: number, fellBack: boolean) => void;
 }
 
 interface Waiting<I, O> {
@@ -31,8 +35,6 @@ export class GroupCommit<I, O> {
   private gathering: Array<Waiting<I, O>> = [];
   private scheduled = false;
   private inFlight = 0;
-  /** Batches written, and items in them: the mean batch size, for metrics and benchmarks. */
-  readonly stats = { batches: 0, items: 0, fallbacks: 0 };
 
   constructor(private readonly options: GroupCommitOptions<I, O>) {
     if (options.maxItems < 1 || options.maxInFlight < 1) throw new RangeError('maxItems and maxInFlight must be ≥ 1');
@@ -71,8 +73,6 @@ export class GroupCommit<I, O> {
   }
 
   private async writeBatch(batch: Array<Waiting<I, O>>): Promise<void> {
-    this.stats.batches++;
-    this.stats.items += batch.length;
     let answers: O[];
     try {
       answers =
@@ -82,15 +82,47 @@ export class GroupCommit<I, O> {
       if (answers.length !== batch.length) throw new Error(`batch of ${batch.length} answered ${answers.length}`);
     } catch (err) {
       if (batch.length === 1) {
+        this.options.onBatch?.(1, false);
         batch[0].reject(err);
         return;
       }
-      this.stats.fallbacks++;
+      this.options.onBatch?.(batch.length, true);
       await Promise.all(batch.map((w) => this.options.single(w.item).then(w.resolve, (e: unknown) => w.reject(e))));
       return;
     }
+    this.options.onBatch?.(batch.length, false);
     batch.forEach((w, i) => w.resolve(answers[i]));
   }
+}
+
+/**
+ * Counts a group commit's statements and items (their ratio is the mean batch size) and its batches written item by
+ * item, as `threadline_group_commit_*_total{writer}`.
+ */
+export function groupCommitMetrics(
+  metrics: MetricsService,
+  writer: string,
+): (items: number, fellBack: boolean) => void {
+  const statements = metrics.counter({
+    name: 'threadline_group_commit_statements_total',
+    help: 'Statements written by group commits (each for one batch of concurrent callers)',
+    labelNames: ['writer'],
+  });
+  const items = metrics.counter({
+    name: 'threadline_group_commit_items_total',
+    help: 'Items written by group commits (divided by statements: the mean batch size)',
+    labelNames: ['writer'],
+  });
+  const fallbacks = metrics.counter({
+    name: 'threadline_group_commit_fallbacks_total',
+    help: 'Group-commit batches that failed as a whole and were written item by item',
+    labelNames: ['writer'],
+  });
+  return (count, fellBack) => {
+    statements.inc({ writer }, fellBack ? count + 1 : 1);
+    items.inc({ writer }, count);
+    if (fellBack) fallbacks.inc({ writer });
+  };
 }
 
 /**

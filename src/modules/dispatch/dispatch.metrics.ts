@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter, Gauge, Histogram } from 'prom-client';
+import { groupCommitMetrics } from '@/infra/batching/group-commit';
 import { MetricsService } from '@/infra/metrics/metrics.service';
 
 /**
@@ -21,7 +22,7 @@ export class DispatchMetrics {
   readonly stalledCampaigns: Gauge;
   readonly redisResets: Counter;
 
-  constructor(metrics: MetricsService) {
+  constructor(private readonly metrics: MetricsService) {
     this.outcomes = metrics.counter({
       name: 'threadline_dispatch_outcomes_total',
       help: 'Recipients finished by outcome (sent, failed, skipped_opted_out, skipped_window)',
@@ -83,5 +84,10 @@ export class DispatchMetrics {
       help: 'Customers who replied over alerts sent, for running, paused and recently finished campaigns',
       labelNames: ['campaign'],
     });
+  }
+
+  /** Statements, items and fallbacks of one of the send path's group commits. */
+  groupCommit(writer: string): (items: number, fellBack: boolean) => void {
+    return groupCommitMetrics(this.metrics, writer);
   }
 }

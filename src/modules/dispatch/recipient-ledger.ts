@@ -51,6 +51,7 @@ export class RecipientLedger {
     private readonly consentChanges: ConsentChanges,
   ) {
     this.claims = new GroupCommit({
+      onBatch: metrics.groupCommit('claims'),
       many: (refs) => this.repository.claimMany(refs),
       single: async (ref) => (await this.repository.claimMany([ref]))[0] ?? null,
       ...SEND_PATH_GROUP_COMMIT,

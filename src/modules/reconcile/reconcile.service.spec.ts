@@ -22,7 +22,7 @@ class FakeThreads extends ThreadsService {
   readonly cxoneIds = new Map<string, [string | null, string | null]>();
 
   constructor() {
-    super(undefined as never, undefined as never, undefined as never);
+    super(undefined as never, undefined as never, undefined as never, undefined as never);
   }
 
   add(thread: Partial<ReconcileThread> & { id: string; dueAt: Date }): void {

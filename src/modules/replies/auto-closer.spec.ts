@@ -26,7 +26,7 @@ class InMemoryThreads extends ThreadsService {
   readonly rows = new Map<string, FakeThread>();
 
   constructor() {
-    super(undefined as never, undefined as never, undefined as never);
+    super(undefined as never, undefined as never, undefined as never, undefined as never);
   }
 
   add(row: Partial<FakeThread> & { id: string }): FakeThread {

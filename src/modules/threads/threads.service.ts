@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@/config';
-import { GroupCommit, SEND_PATH_GROUP_COMMIT } from '@/infra/batching/group-commit';
+import { GroupCommit, groupCommitMetrics, SEND_PATH_GROUP_COMMIT } from '@/infra/batching/group-commit';
+import { MetricsService } from '@/infra/metrics/metrics.service';
 import { NotFoundError } from '@/infra/errors/domain-error';
 import { keysetPage } from '@/infra/http/pagination';
 import { MessagesService } from '@/modules/messages/messages.service';
@@ -52,8 +53,10 @@ export class ThreadsService {
     private readonly repository: ThreadsRepository,
     private readonly messages: MessagesService,
     private readonly config: AppConfig,
+    metrics: MetricsService,
   ) {
     this.sentAlerts = new GroupCommit({
+      ...(metrics ? { onBatch: groupCommitMetrics(metrics, 'sent_alerts') } : {}),
       many: (sent) => this.repository.recordSentAlerts(sent, this.config.reconcile.minDelayMs),
       single: async (one) => (await this.repository.recordSentAlerts([one], this.config.reconcile.minDelayMs))[0],
       ...SEND_PATH_GROUP_COMMIT,

@@ -232,7 +232,7 @@ export class RecordingThreads extends ThreadsService {
   readonly alerts: SentAlert[] = [];
 
   constructor(private readonly recipients: InMemoryDispatchRepository) {
-    super(undefined as never, undefined as never, undefined as never);
+    super(undefined as never, undefined as never, undefined as never, undefined as never);
   }
 
   override recordSentAlert(alert: SentAlert, recipient: SentRecipient): Promise<boolean> {
