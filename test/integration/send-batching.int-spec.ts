@@ -96,8 +96,8 @@ describe('SENT records of concurrent sends, group-committed', () => {
     );
     expect(contacts).toEqual(
       [
-        { address: shared, displayName: rows[0]!.address === shared ? 'Ada' : null, threads: 2, messages: 2 },
-        { address: other, displayName: rows[0]!.address === other ? 'Ada' : null, threads: 1, messages: 1 },
+        { address: shared, displayName: rows[0].address === shared ? 'Ada' : null, threads: 2, messages: 2 },
+        { address: other, displayName: rows[0].address === other ? 'Ada' : null, threads: 1, messages: 1 },
         { address: third, displayName: null, threads: 1, messages: 1 },
       ].sort((a, b) => a.address.localeCompare(b.address)),
     );
@@ -106,16 +106,16 @@ describe('SENT records of concurrent sends, group-committed', () => {
     const again = await threads.recordSentAlert(
       {
         channelId: sms.id,
-        contact: { address: rows[1]!.address, displayName: null },
+        contact: { address: rows[1].address, displayName: null },
         thread: {
-          idOnExternalPlatform: `thread-${rows[1]!.id}`,
-          campaignId: rows[1]!.campaignId,
+          idOnExternalPlatform: `thread-${rows[1].id}`,
+          campaignId: rows[1].campaignId,
           cxoneContactId: 'contact-1',
           cxoneThreadId: 'cxthread-1',
         },
-        message: { idOnExternalPlatform: `message-${rows[1]!.id}`, cxoneMessageId: 'cxmessage-1', content: {} },
+        message: { idOnExternalPlatform: `message-${rows[1].id}`, cxoneMessageId: 'cxmessage-1', content: {} },
       },
-      { recipientId: rows[1]!.id, generation: rows[1]!.generation, attempt: 1, fromStatuses: ['SENDING'] },
+      { recipientId: rows[1].id, generation: rows[1].generation, attempt: 1, fromStatuses: ['SENDING'] },
     );
     expect(again).toBe(false);
     expect(

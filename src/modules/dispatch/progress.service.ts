@@ -68,16 +68,16 @@ export class ProgressService implements OnApplicationShutdown {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.unflushed.size === 0) return;
-    const batch = this.redis.client.pipeline();
-    for (const [key, count] of this.unflushed) batch.incrby(key, count).expire(key, 120, 'NX');
+    const counts = [...this.unflushed];
     this.unflushed.clear();
-    try {
-      const results = (await batch.exec()) ?? [];
-      const failed = results.find(([err]) => err);
-      if (failed?.[0]) throw failed[0];
-    } catch (err) {
-      this.logger.debug(`send-rate counters dropped: ${String(err)}`);
-    }
+    // One command each (auto-pipelining sends those of this turn together, per node on a Redis Cluster, where one
+    // pipeline may not span nodes).
+    const client = this.redis.client;
+    const results = await Promise.allSettled(
+      counts.flatMap(([key, count]) => [client.incrby(key, count), client.expire(key, 120, 'NX')]),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) this.logger.debug(`send-rate counters dropped: ${String(failed.reason)}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
