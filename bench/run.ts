@@ -9,13 +9,14 @@ import { Logger } from '@nestjs/common';
 import { parseArgs } from 'node:util';
 import { AppConfig } from '@/config';
 import { BYOC_DEFAULTS, byocBenchmark } from './byoc.bench';
+import { clusterBenchmarks } from './cluster.bench';
 import { intakeLoopBenchmark } from './intake-loop.bench';
 import { limiterBenchmark } from './limiter.bench';
 import { LOOP_DEFAULTS, loopBenchmark } from './loop.bench';
 import { pipelineBenchmarks } from './pipeline.bench';
 
 const PIPELINE = ['intake', 'adherence', 'retries', 'headroom', 'memory'];
-const ALL = ['limiter', ...PIPELINE, 'intake-loop', 'byoc', 'loop'];
+const ALL = ['limiter', ...PIPELINE, 'intake-loop', 'byoc', 'loop', 'cluster'];
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn']);
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
       timeScale: positive(values['loop-scale'], '--loop-scale') ?? LOOP_DEFAULTS.timeScale,
     });
   }
+  if (selected.has('cluster')) await clusterBenchmarks(config);
   console.log(`\nresults written to bench/results.json (${Math.round((Date.now() - started) / 1000)} s)`);
 }
 

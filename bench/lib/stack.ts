@@ -18,7 +18,11 @@ export class BenchStack {
   readonly prefix = `bench${randomBytes(3).toString('hex')}`;
   private readonly processes: BenchProcess[] = [];
 
-  constructor(private readonly config: AppConfig) {
+  /** `redisClusterNodes`: run the api and worker on that Redis Cluster (REDIS_CLUSTER_NODES) instead of REDIS_URL. */
+  constructor(
+    private readonly config: AppConfig,
+    private readonly options: { redisClusterNodes?: string } = {},
+  ) {
     const url = new URL(config.database.url);
     url.pathname = `/${url.pathname.slice(1) || 'threadline'}_bench_${randomBytes(3).toString('hex')}`;
     this.databaseUrl = url.toString();
@@ -34,6 +38,7 @@ export class BenchStack {
       DATABASE_URL: this.databaseUrl,
       REDIS_URL: this.config.redis.url,
       QUEUE_PREFIX: this.prefix,
+      ...(this.options.redisClusterNodes ? { REDIS_CLUSTER_NODES: this.options.redisClusterNodes } : {}),
       LOG_LEVEL: 'info',
       SWEEPER_INTERVAL_MS: '60000',
       ...extra,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CxoneAccountSettings } from './cxone-account-settings';
-import { AppRole, EnvironmentVariables, LogLevel, validateEnvironment } from './env.validation';
+import { AppRole, EnvironmentVariables, LogLevel, parseClusterNodes, validateEnvironment } from './env.validation';
 
 export type { CxoneAccountSettings } from './cxone-account-settings';
 
@@ -34,7 +34,12 @@ export class AppConfig {
     migrationEngine: 'auto' | 'prisma' | 'builtin';
     prismaSchemaEngineBinary: string | undefined;
   };
-  readonly redis: { url: string; prefix: string };
+  readonly redis: {
+    url: string;
+    prefix: string;
+    /** Seed nodes of a Redis Cluster; undefined for a single Redis at `url`. */
+    clusterNodes: Array<{ host: string; port: number }> | undefined;
+  };
   readonly auth: {
     bootstrapKey: string | undefined;
     /**
@@ -170,7 +175,12 @@ export class AppConfig {
       migrationEngine: env.MIGRATION_ENGINE,
       prismaSchemaEngineBinary: env.PRISMA_SCHEMA_ENGINE_BINARY,
     };
-    this.redis = { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX };
+    const clusterNodes = parseClusterNodes(env.REDIS_CLUSTER_NODES);
+    this.redis = {
+      url: env.REDIS_URL,
+      prefix: env.QUEUE_PREFIX,
+      clusterNodes: clusterNodes.length > 0 ? clusterNodes : undefined,
+    };
     this.auth = {
       bootstrapKey: env.API_BOOTSTRAP_KEY,
       failureLimit: env.AUTH_FAILURE_LIMIT,

@@ -68,6 +68,22 @@ describe('environment validation', () => {
     expect(() => validateEnvironment({ RECONCILE_READS_PER_SECOND: '16' })).toThrow(/RECONCILE_READS_PER_SECOND/);
   });
 
+  it('reads Redis Cluster seed nodes, and refuses a malformed list', () => {
+    expect(AppConfig.load({}).redis.clusterNodes).toBeUndefined();
+    expect(AppConfig.load({ REDIS_CLUSTER_NODES: 'redis-a:7000,10.0.0.2:7001' }).redis.clusterNodes).toEqual([
+      { host: 'redis-a', port: 7000 },
+      { host: '10.0.0.2', port: 7001 },
+    ]);
+    for (const bad of ['redis-a', 'redis://redis-a:7000', 'redis-a:7000,', 'redis-a:7000 redis-b:7001']) {
+      expect(() => validateEnvironment({ REDIS_CLUSTER_NODES: bad })).toThrow(
+        'REDIS_CLUSTER_NODES must be a comma-separated list of host:port',
+      );
+    }
+    expect(() => validateEnvironment({ REDIS_CLUSTER_NODES: 'redis-a:7000,redis-b:70000' })).toThrow(
+      'REDIS_CLUSTER_NODES ports must be 1-65535 (got redis-b:70000)',
+    );
+  });
+
   it('documents every variable in .env.example, and nothing else', () => {
     const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
     const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();

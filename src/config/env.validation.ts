@@ -22,6 +22,9 @@ import {
 } from './cxone-account-settings';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from './defaults';
 
+/** `host:port` seed nodes separated by commas; hosts are names or IPv4 addresses. */
+const CLUSTER_NODES_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
+
 export enum AppRole {
   Api = 'api',
   Worker = 'worker',
@@ -76,6 +79,13 @@ export class EnvironmentVariables {
 
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'QUEUE_PREFIX must be 1-32 characters of A-Z, a-z, 0-9, _ or -' })
   QUEUE_PREFIX = 'threadline';
+
+  /** Seed nodes of a Redis Cluster (`host:port,host:port`); when set, every Redis connection is a cluster client. */
+  @IsOptional()
+  @Matches(CLUSTER_NODES_PATTERN, {
+    message: 'REDIS_CLUSTER_NODES must be a comma-separated list of host:port (e.g. redis-a:6379,redis-b:6379)',
+  })
+  REDIS_CLUSTER_NODES?: string;
 
   @IsOptional()
   @IsString()
@@ -486,6 +496,15 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   return env;
 }
 
+/** The seed nodes of REDIS_CLUSTER_NODES (already matched against its pattern); empty when it is not set. */
+export function parseClusterNodes(value: string | undefined): Array<{ host: string; port: number }> {
+  if (!value) return [];
+  return value.split(',').map((node) => {
+    const colon = node.lastIndexOf(':');
+    return { host: node.slice(0, colon), port: Number(node.slice(colon + 1)) };
+  });
+}
+
 /** Rules between variables: a configured CXone tenant needs all of its credentials. */
 function crossFieldProblems(env: EnvironmentVariables): string[] {
   const problems: string[] = [];
@@ -504,6 +523,12 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   }
   if (env.NODE_ENV === 'production' && !env.CREDENTIALS_ENCRYPTION_KEY) {
     problems.push('CREDENTIALS_ENCRYPTION_KEY is required when NODE_ENV=production (32 random bytes, base64 or hex)');
+  }
+  const badPorts = parseClusterNodes(env.REDIS_CLUSTER_NODES).filter((n) => n.port < 1 || n.port > 65535);
+  if (badPorts.length > 0) {
+    problems.push(
+      `REDIS_CLUSTER_NODES ports must be 1-65535 (got ${badPorts.map((n) => `${n.host}:${n.port}`).join(', ')})`,
+    );
   }
   if (env.RECONCILE_MIN_DELAY_MS > env.RECONCILE_MAX_DELAY_MS) {
     problems.push(

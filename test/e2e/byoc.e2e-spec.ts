@@ -303,7 +303,7 @@ describe('BYOC middleware with the simulator as CXone, across two api processes'
       expect((await reply('with the first token')).body.status).toBe(200); // the simulator holds a token now
       // every token Threadline issued stops working (as if they expired)
       const redis = testRedis();
-      const tokenKeys = await redis.keys(`${prefix}:byoc:token:*`);
+      const tokenKeys = await redis.keys(`${prefix}:{byoc}:token:*`);
       expect(tokenKeys.length).toBeGreaterThan(0);
       await redis.del(...tokenKeys);
       redis.disconnect();

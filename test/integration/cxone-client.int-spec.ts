@@ -124,7 +124,7 @@ describe('the CXone client against the simulator', () => {
 
     it('refreshes a token close to expiry in the background while callers keep using the current one', async () => {
       const first = await tokens.session(account);
-      const [key] = await redis.keys(`${prefix}:cxone:session:${account.id}:*`);
+      const [key] = await redis.keys(`${prefix}:cxone:session:{${account.id}:*`);
       await redis.hset(key, 'refreshAtMs', String(Date.now() - 1));
 
       makeClient(); // a process that reads the session after its refresh time (this one reuses its copy for 5 s)

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@/infra/redis/redis-options';
 import { RedisService } from '@/infra/redis/redis.service';
 
 type Listener = (payload: unknown) => void;
@@ -15,7 +15,7 @@ export class LiveEvents implements OnApplicationShutdown {
   private readonly logger = new Logger(LiveEvents.name);
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly reconnectListeners = new Set<() => void>();
-  private subscriber: Redis | null = null;
+  private subscriber: RedisClient | null = null;
   private connectedOnce = false;
   /** Per topic: its SUBSCRIBE on the current connection, acknowledged when this settles. */
   private readonly acknowledged = new Map<string, Promise<void>>();
@@ -105,7 +105,7 @@ export class LiveEvents implements OnApplicationShutdown {
     return ack;
   }
 
-  private connection(): Redis {
+  private connection(): RedisClient {
     if (this.subscriber) return this.subscriber;
     // subscriptions are renewed here on every 'ready' rather than by ioredis, so each one is acknowledged
     const subscriber = this.redis.connect('live-events', { maxRetriesPerRequest: null, autoResubscribe: false });

@@ -16,9 +16,16 @@ import { WorkerManager } from './worker-manager';
     BullModule.forRootAsync({
       imports: [RedisModule],
       inject: [RedisService],
-      useFactory: (redis: RedisService) => ({ connection: redis.bullConnectionOptions(), prefix: redis.prefix }),
+      useFactory: (redis: RedisService) => ({ connection: redis.bullConnection(), prefix: redis.prefix }),
     }),
-    BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
+    BullModule.registerQueueAsync(
+      ...Object.values(QueueName).map((name) => ({
+        name,
+        imports: [RedisModule],
+        inject: [RedisService],
+        useFactory: (redis: RedisService) => ({ prefix: redis.queuePrefix(name) }),
+      })),
+    ),
   ],
   providers: [JobRegistry, QueueService, WorkerManager, QueueKeeper],
   exports: [QueueService, WorkerManager, QueueKeeper],

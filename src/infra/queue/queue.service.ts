@@ -51,7 +51,7 @@ export class QueueService implements OnApplicationShutdown {
   dynamicQueue(name: string): Queue {
     let queue = this.dynamicQueues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.redis.bullConnectionOptions(), prefix: this.redis.prefix });
+      queue = new Queue(name, { connection: this.redis.bullConnection(), prefix: this.redis.queuePrefix(name) });
       this.watch(name, queue);
       this.dynamicQueues.set(name, queue);
     }

@@ -58,8 +58,8 @@ export class WorkerManager implements OnApplicationBootstrap, BeforeApplicationS
     if (existing) return existing;
     if (this.stopping) throw new Error(`cannot start a worker for ${queueName} while shutting down`);
     const worker = new Worker(queueName, (job, token) => this.run(queueName, job, token), {
-      connection: this.redis.bullConnectionOptions(),
-      prefix: this.redis.prefix,
+      connection: this.redis.bullConnection(),
+      prefix: this.redis.queuePrefix(queueName),
       ...options,
     });
     // One line per outage, not one per reconnect attempt (and never a raw stack trace on stdout).

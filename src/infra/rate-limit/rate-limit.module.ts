@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { RedisModule } from '@/infra/redis/redis.module';
 import { RedisService } from '@/infra/redis/redis.service';
 import { AuthFailureThrottle } from './auth-failure-throttle';
@@ -11,7 +12,9 @@ import { RedisRateLimiter } from './rate-limiter';
     {
       provide: RedisRateLimiter,
       inject: [RedisService],
-      useFactory: (redis: RedisService) => new RedisRateLimiter(redis.client, redis.prefix),
+      // The limiter takes a `Redis`; a cluster client (REDIS_CLUSTER_NODES) takes the same commands and scripts, and
+      // the limiter's keys of one limit share a hash tag, so it works on either.
+      useFactory: (redis: RedisService) => new RedisRateLimiter(redis.client as Redis, redis.prefix),
     },
   ],
   exports: [RedisRateLimiter, AuthFailureThrottle],

@@ -281,15 +281,15 @@ export class RedisRateLimiter {
   }
 
   private startsKey(key: string): string {
-    return `${this.keyPrefix}:ratelimit:${key}:starts`;
+    return `${this.keyPrefix}:ratelimit:{${key}}:starts`;
   }
 
   private slotsKey(key: string): string {
-    return `${this.keyPrefix}:ratelimit:${key}:slots`;
+    return `${this.keyPrefix}:ratelimit:{${key}}:slots`;
   }
 
   private blockKey(key: string): string {
-    return `${this.keyPrefix}:ratelimit:${key}:blocked`;
+    return `${this.keyPrefix}:ratelimit:{${key}}:blocked`;
   }
 }
 

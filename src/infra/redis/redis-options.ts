@@ -1,4 +1,7 @@
-import type { RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+
+/** A connection to one Redis, or to a Redis Cluster (REDIS_CLUSTER_NODES): both take the same commands. */
+export type RedisClient = Redis | Cluster;
 
 /** ioredis options from a redis:// or rediss:// URL (user, password, database number, TLS). */
 export function redisOptionsFromUrl(url: string): RedisOptions {
@@ -11,5 +14,21 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
     ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
     db: Number.isInteger(db) ? db : 0,
     ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/**
+ * Cluster client options: each node connection gets the URL's user, password and TLS (its host and database do not
+ * apply: the nodes come from REDIS_CLUSTER_NODES, and a cluster has only database 0) plus `nodeOptions`.
+ */
+export function clusterOptionsFromUrl(url: string, nodeOptions: RedisOptions): ClusterOptions {
+  const { username, password, tls } = redisOptionsFromUrl(url);
+  return {
+    redisOptions: {
+      ...(username ? { username } : {}),
+      ...(password ? { password } : {}),
+      ...(tls ? { tls } : {}),
+      ...nodeOptions,
+    },
   };
 }

@@ -1,23 +1,33 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import IORedis, { Redis, RedisOptions } from 'ioredis';
+import IORedis, { Cluster, RedisOptions } from 'ioredis';
 import { AppConfig } from '@/config';
 import { withDeadline } from '@/infra/time/deadline';
-import { redisOptionsFromUrl } from './redis-options';
+import { clusterOptionsFromUrl, RedisClient, redisOptionsFromUrl } from './redis-options';
+
+export type { RedisClient } from './redis-options';
 
 /**
  * The shared Redis command connection (rate limiter, token cache, pub/sub publishing) and a factory for the extra
  * connections BullMQ and subscribers need. Every key Threadline writes starts with `key()`'s prefix.
+ *
+ * On a Redis Cluster every connection is a cluster client, and keys a script, transaction or MGET uses together share
+ * a hash tag (`{...}`) so they live in one slot; see the README's "Redis Cluster" section.
  */
 const REPORT_EVERY_MS = 30_000;
+
+/** Options that belong to the cluster client itself; every other option applies to each node connection. */
+const CLUSTER_LEVEL_OPTIONS = ['enableAutoPipelining', 'enableOfflineQueue', 'lazyConnect'] as const;
 
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
-  private readonly connections: Redis[] = [];
+  private readonly connections: RedisClient[] = [];
+  /** The cluster client BullMQ queues share (workers get duplicates of it); created on first use. */
+  private bullCluster?: Cluster;
   /** Sources currently failing (when each was last logged, and what was dropped since), so an outage is logged as one
    * line when it starts, a summary every REPORT_EVERY_MS while it lasts, and one line when it ends; not per retry. */
   private readonly failing = new Map<string, { loggedAt: number; dropped: number }>();
-  readonly client: Redis;
+  readonly client: RedisClient;
   readonly prefix: string;
 
   constructor(private readonly config: AppConfig) {
@@ -28,22 +38,48 @@ export class RedisService implements OnApplicationShutdown {
     this.client = this.connect('command', { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   }
 
-  /** Connection options for BullMQ (workers need maxRetriesPerRequest: null and reconnect forever). */
-  bullConnectionOptions(): RedisOptions {
-    return { ...redisOptionsFromUrl(this.config.redis.url), maxRetriesPerRequest: null };
+  /**
+   * The connection for BullMQ (workers need maxRetriesPerRequest: null and reconnect forever): options for a single
+   * Redis, or one shared cluster client, which BullMQ uses as is for queues and duplicates for each worker. BullMQ
+   * never closes a client it was handed, so that one is closed here with the application.
+   */
+  bullConnection(): RedisOptions | Cluster {
+    if (!this.config.redis.clusterNodes) {
+      return { ...redisOptionsFromUrl(this.config.redis.url), maxRetriesPerRequest: null };
+    }
+    this.bullCluster ??= this.connect('bullmq', { maxRetriesPerRequest: null }) as Cluster;
+    return this.bullCluster;
+  }
+
+  /**
+   * BullMQ's key prefix for `queueName`. On a cluster every key of a queue must hash to one slot, so the prefix ends
+   * in a hash tag of the queue's own name (BullMQ's documented approach, one slot per queue so queues spread over the
+   * nodes); on a single Redis it is the plain prefix.
+   */
+  queuePrefix(queueName: string): string {
+    return this.config.redis.clusterNodes ? `${this.prefix}:{${queueName}}` : this.prefix;
   }
 
   /** A new dedicated connection (subscribers, blocking commands); closed with the application. */
-  connect(name: string, options: RedisOptions = {}): Redis {
-    const connection = new IORedis({
-      ...redisOptionsFromUrl(this.config.redis.url),
-      connectionName: `threadline-${this.config.app.role}-${name}`,
-      ...options,
-    });
+  connect(name: string, options: RedisOptions = {}): RedisClient {
+    const connectionName = `threadline-${this.config.app.role}-${name}`;
+    const connection = this.config.redis.clusterNodes
+      ? this.connectCluster(this.config.redis.clusterNodes, { connectionName, ...options })
+      : new IORedis({ ...redisOptionsFromUrl(this.config.redis.url), connectionName, ...options });
     connection.on('error', (err: Error) => this.reportError(`connection ${name}`, err));
     connection.on('ready', () => this.reportRecovered(`connection ${name}`));
     this.connections.push(connection);
     return connection;
+  }
+
+  private connectCluster(nodes: Array<{ host: string; port: number }>, options: RedisOptions): Cluster {
+    const nodeOptions: RedisOptions = { ...options };
+    const clusterLevel: Record<string, unknown> = {};
+    for (const name of CLUSTER_LEVEL_OPTIONS) {
+      if (name in nodeOptions) clusterLevel[name] = nodeOptions[name];
+      delete nodeOptions[name];
+    }
+    return new Cluster(nodes, { ...clusterOptionsFromUrl(this.config.redis.url, nodeOptions), ...clusterLevel });
   }
 
   /**

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import { connectionFingerprint, type CxoneAccountSettings } from '@/config';
+import type { RedisClient } from '@/infra/redis/redis-options';
 import type { CxoneAccountRef } from './cxone.client';
 import { CxoneAuthError } from './cxone.errors';
 import { CxoneHttp, ensureOk } from './cxone-http';
@@ -70,7 +70,7 @@ export class CxoneTokenManager {
   private readonly local = new Map<string, { session: CxoneSession; until: number }>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly http: CxoneHttp,
   ) {
@@ -338,13 +338,16 @@ export class CxoneTokenManager {
     await (this.redis as unknown as Scripts).threadlineReleaseLock(`${key}:lock`, id);
   }
 
-  /** One cache entry per account and credentials, so changed credentials never reuse an old token. */
+  /**
+   * One cache entry per account and credentials, so changed credentials never reuse an old token. The hash tag keeps
+   * the entry and its `:lock` in one Redis Cluster slot.
+   */
   private sessionKey(account: CxoneAccountRef): string {
-    return `${this.keyPrefix}:cxone:session:${account.id}:${connectionFingerprint(account.settings)}`;
+    return `${this.keyPrefix}:cxone:session:{${account.id}:${connectionFingerprint(account.settings)}}`;
   }
 
   private discoveryKey(account: CxoneAccountRef): string {
-    return `${this.keyPrefix}:cxone:discovery:${account.id}:${connectionFingerprint(account.settings)}`;
+    return `${this.keyPrefix}:cxone:discovery:{${account.id}:${connectionFingerprint(account.settings)}}`;
   }
 }
 

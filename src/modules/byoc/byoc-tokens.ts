@@ -50,11 +50,16 @@ export class ByocTokens {
     await this.redis.client.del(setKey, ...keys);
   }
 
+  /**
+   * Token and client keys share one hash tag: issue's transaction and revokeAll's DEL touch a token and its client's
+   * set together, and only the client set knows the token (verify has only the token), so they cannot be grouped per
+   * client. On a Redis Cluster all BYOC tokens live in one slot, which their volume (one per CXone login) allows.
+   */
   private tokenKey(token: string): string {
-    return this.redis.key('byoc', 'token', createHash('sha256').update(token).digest('hex'));
+    return this.redis.key('{byoc}', 'token', createHash('sha256').update(token).digest('hex'));
   }
 
   private clientKey(callbackClientId: string): string {
-    return this.redis.key('byoc', 'client', callbackClientId, 'tokens');
+    return this.redis.key('{byoc}', 'client', callbackClientId, 'tokens');
   }
 }
