@@ -142,7 +142,7 @@ describe('the CXone client against the simulator', () => {
 
     it('reuses the session it read without asking Redis again, until CXone refuses its token', async () => {
       const first = await tokens.session(account);
-      const [key] = await redis.keys(`${prefix}:cxone:session:${account.id}:*`);
+      const [key] = await redis.keys(`${prefix}:cxone:session:{${account.id}:*`);
       await redis.hset(key, 'accessToken', 'stored-by-another-process');
 
       expect((await tokens.session(account)).accessToken).toBe(first.accessToken);
