@@ -76,6 +76,7 @@ export class AppConfig {
       floorMs: number;
       maxMs: number;
       widenStepMs: number;
+      repeatMs: number;
       narrowStepMs: number;
       quietMs: number;
       memoryMs: number;
@@ -200,6 +201,7 @@ export class AppConfig {
         floorMs: env.RATE_LIMIT_MARGIN_MS,
         maxMs: env.RATE_LIMIT_MARGIN_MAX_MS,
         widenStepMs: env.RATE_LIMIT_MARGIN_WIDEN_MS,
+        repeatMs: env.RATE_LIMIT_MARGIN_REPEAT_MS,
         narrowStepMs: env.RATE_LIMIT_MARGIN_NARROW_MS,
         quietMs: env.RATE_LIMIT_MARGIN_QUIET_MS,
         memoryMs: env.RATE_LIMIT_MARGIN_MEMORY_MS,

@@ -71,8 +71,9 @@ describe('environment validation', () => {
   it('adapts the rate-limit margin by default, and refuses a cap below its floor', () => {
     expect(AppConfig.load({}).dispatch.rateLimitMargin).toEqual({
       floorMs: 20,
-      maxMs: 1000,
+      maxMs: 250,
       widenStepMs: 20,
+      repeatMs: 10_000,
       narrowStepMs: 5,
       quietMs: 30_000,
       memoryMs: 600_000,

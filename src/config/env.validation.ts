@@ -348,13 +348,19 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(0)
   @Max(10000)
-  RATE_LIMIT_MARGIN_MAX_MS = 1000;
+  RATE_LIMIT_MARGIN_MAX_MS = 250;
 
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(1000)
   RATE_LIMIT_MARGIN_WIDEN_MS = 20;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600000)
+  RATE_LIMIT_MARGIN_REPEAT_MS = 10000;
 
   @Type(() => Number)
   @IsInt()

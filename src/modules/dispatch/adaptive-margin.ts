@@ -11,8 +11,10 @@ export interface MarginSettings {
   floorMs: number;
   /** The widest it gets. Equal to floorMs: a fixed margin. */
   maxMs: number;
-  /** Added on a 429 (once per burst). */
+  /** Added on a burst of 429s that follows the previous burst within repeatMs. */
   widenStepMs: number;
+  /** Two bursts of 429s at most this far apart widen the margin; an isolated one only pauses. */
+  repeatMs: number;
   /** Taken off after each quiet period. */
   narrowStepMs: number;
   /** How long without a 429 (and without a change) before the margin narrows one step. */
@@ -28,7 +30,9 @@ export interface MarginState {
   changedAtMs: number;
   /** When CXone last answered 429 (0: never). */
   rateLimitedAtMs: number;
-  /** 429s before this time belong to the burst that last widened the margin and do not widen it again. */
+  /** When the last burst of 429s began (0: never). */
+  burstAtMs: number;
+  /** 429s before this time belong to that burst. */
   holdUntilMs: number;
   /** The widest margin that drew a 429 within memoryMs of badAtMs (0: none). */
   badMs: number;
@@ -41,7 +45,15 @@ export interface MarginChange {
 }
 
 export function initialMarginState(settings: MarginSettings): MarginState {
-  return { marginMs: settings.floorMs, changedAtMs: 0, rateLimitedAtMs: 0, holdUntilMs: 0, badMs: 0, badAtMs: 0 };
+  return {
+    marginMs: settings.floorMs,
+    changedAtMs: 0,
+    rateLimitedAtMs: 0,
+    burstAtMs: 0,
+    holdUntilMs: 0,
+    badMs: 0,
+    badAtMs: 0,
+  };
 }
 
 /** The margin to use: the learned one within the configured floor and cap (which may have changed since). */
@@ -50,10 +62,13 @@ export function effectiveMarginMs(state: MarginState, settings: MarginSettings):
 }
 
 /**
- * CXone answered 429 at `nowMs` and the account pauses `pauseMs`. The first 429 of a burst widens the margin one step
- * and remembers the old margin as too narrow; the 429s of the same burst (sends already under way, and those whose
- * sliding second still holds starts from before the widening) only restart the quiet period. The burst is over once
- * the pause and one full window at the new margin have passed.
+ * CXone answered 429 at `nowMs` and the account pauses `pauseMs`. The 429s of one burst (sends already under way, and
+ * those whose sliding second still holds starts from before the pause) count once: the burst is over once the pause
+ * and one full window at the margin have passed. A burst that follows the previous one within repeatMs widens the
+ * margin one step and remembers the old margin as too narrow. An isolated burst only pauses (and restarts the quiet
+ * period): a margin too narrow for the network's jitter draws a 429 every second or two, while a rare one (a stall
+ * of either side, a GC pause) is not cured by a wider margin, and a pause every repeatMs (10 s: 10% of the rate)
+ * costs more than a step of margin (20 ms: 2%).
  */
 export function widenOnRateLimited(
   state: MarginState,
@@ -63,16 +78,19 @@ export function widenOnRateLimited(
 ): { state: MarginState; change: MarginChange | null } {
   if (nowMs < state.holdUntilMs) return { state: { ...state, rateLimitedAtMs: nowMs }, change: null };
   const fromMs = effectiveMarginMs(state, settings);
-  const toMs = Math.min(settings.maxMs, fromMs + settings.widenStepMs);
+  const repeated = state.burstAtMs > 0 && nowMs - state.burstAtMs <= settings.repeatMs;
+  const toMs = repeated ? Math.min(settings.maxMs, fromMs + settings.widenStepMs) : fromMs;
   const next: MarginState = {
-    marginMs: toMs,
-    changedAtMs: toMs === fromMs ? state.changedAtMs : nowMs,
+    ...state,
     rateLimitedAtMs: nowMs,
+    burstAtMs: nowMs,
     holdUntilMs: nowMs + Math.max(0, pauseMs) + 1000 + toMs,
-    badMs: fromMs,
-    badAtMs: nowMs,
   };
-  return { state: next, change: toMs === fromMs ? null : { fromMs, toMs } };
+  if (!repeated) return { state: next, change: null };
+  next.badMs = fromMs;
+  next.badAtMs = nowMs;
+  if (toMs === fromMs) return { state: next, change: null };
+  return { state: { ...next, marginMs: toMs, changedAtMs: nowMs }, change: { fromMs, toMs } };
 }
 
 /**
@@ -114,7 +132,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
-const FIELDS = ['marginMs', 'changedAtMs', 'rateLimitedAtMs', 'holdUntilMs', 'badMs', 'badAtMs'] as const;
+const FIELDS = ['marginMs', 'changedAtMs', 'rateLimitedAtMs', 'burstAtMs', 'holdUntilMs', 'badMs', 'badAtMs'] as const;
 
 /** One small hash per account: one HGETALL to read, one script call (compare version, set) to write. */
 export class RedisMarginStore implements MarginStore {
@@ -155,6 +173,8 @@ interface CachedMargin {
   marginMs: number;
   readAtMs: number;
   refreshing: Promise<void> | null;
+  /** A 429 being recorded: the others of this process arriving meanwhile belong to the same burst. */
+  recording: Promise<void> | null;
 }
 
 export function marginKey(redisPrefix: string, limiterKey: string): string {
@@ -198,7 +218,7 @@ export class AdaptiveMargin {
   async marginMs(accountId: string, limiterKey: string): Promise<number> {
     let cached = this.accounts.get(accountId);
     if (!cached) {
-      cached = { marginMs: this.settings.floorMs, readAtMs: -Infinity, refreshing: null };
+      cached = { marginMs: this.settings.floorMs, readAtMs: -Infinity, refreshing: null, recording: null };
       this.accounts.set(accountId, cached);
       await this.refresh(accountId, limiterKey, cached);
     } else if (this.clock.now() - cached.readAtMs >= MARGIN_REFRESH_MS && !cached.refreshing) {
@@ -208,22 +228,25 @@ export class AdaptiveMargin {
   }
 
   /** CXone answered 429 for `accountId`, which now pauses `pauseMs`: widen the margin (once per burst). */
-  async rateLimited(accountId: string, limiterKey: string, pauseMs: number): Promise<void> {
+  rateLimited(accountId: string, limiterKey: string, pauseMs: number): Promise<void> {
     const cached = this.cached(accountId);
-    try {
-      await this.update(accountId, limiterKey, cached, (state, now) =>
-        widenOnRateLimited(state, this.settings, now, pauseMs),
-      );
-    } catch (err) {
-      // the pause itself is in place; the next 429 or refresh tries again
-      this.logger.warn(`account ${accountId}: could not widen the rate-limit margin: ${message(err)}`);
-    }
+    cached.recording ??= this.update(accountId, limiterKey, cached, (state, now) =>
+      widenOnRateLimited(state, this.settings, now, pauseMs),
+    )
+      .catch((err: unknown) => {
+        // the pause itself is in place; the next 429 or refresh tries again
+        this.logger.warn(`account ${accountId}: could not record a 429 for the rate-limit margin: ${message(err)}`);
+      })
+      .finally(() => {
+        cached.recording = null;
+      });
+    return cached.recording;
   }
 
   private cached(accountId: string): CachedMargin {
     let cached = this.accounts.get(accountId);
     if (!cached) {
-      cached = { marginMs: this.settings.floorMs, readAtMs: -Infinity, refreshing: null };
+      cached = { marginMs: this.settings.floorMs, readAtMs: -Infinity, refreshing: null, recording: null };
       this.accounts.set(accountId, cached);
     }
     return cached;
