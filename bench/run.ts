@@ -11,12 +11,13 @@ import { AppConfig } from '@/config';
 import { BYOC_DEFAULTS, byocBenchmark } from './byoc.bench';
 import { clusterBenchmarks } from './cluster.bench';
 import { intakeLoopBenchmark } from './intake-loop.bench';
+import { jitterBenchmark } from './jitter.bench';
 import { limiterBenchmark } from './limiter.bench';
 import { LOOP_DEFAULTS, loopBenchmark } from './loop.bench';
 import { pipelineBenchmarks } from './pipeline.bench';
 
 const PIPELINE = ['intake', 'adherence', 'retries', 'headroom', 'memory'];
-const ALL = ['limiter', ...PIPELINE, 'intake-loop', 'byoc', 'loop', 'cluster'];
+const ALL = ['limiter', ...PIPELINE, 'jitter', 'intake-loop', 'byoc', 'loop', 'cluster'];
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn']);
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   if (selected.has('limiter')) await limiterBenchmark(config);
   if (PIPELINE.some((name) => selected.has(name))) await pipelineBenchmarks(config, selected);
+  if (selected.has('jitter')) await jitterBenchmark(config);
   if (selected.has('intake-loop')) await intakeLoopBenchmark(config);
   if (selected.has('byoc')) {
     await byocBenchmark(config, {

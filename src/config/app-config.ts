@@ -76,7 +76,16 @@ export class AppConfig {
     /** A running campaign with work left and no recipient finished for this long is reported as stalled. */
     stallAfterMs: number;
     maxRateLimited: number;
-    rateLimitMarginMs: number;
+    /** The rate limiter's margin on each one-second window: its floor, and how it adapts to 429s (AdaptiveMargin). */
+    rateLimitMargin: {
+      floorMs: number;
+      maxMs: number;
+      widenStepMs: number;
+      repeatMs: number;
+      narrowStepMs: number;
+      quietMs: number;
+      memoryMs: number;
+    };
     sweeperIntervalMs: number;
     /** A send job whose worker stops renewing its lock (crash, SIGKILL) runs again elsewhere after about this long. */
     lockDurationMs: number;
@@ -198,7 +207,15 @@ export class AppConfig {
       retryBaseMs: env.DISPATCH_RETRY_BASE_MS,
       stallAfterMs: env.DISPATCH_STALL_AFTER_MS,
       maxRateLimited: env.DISPATCH_MAX_RATE_LIMITED,
-      rateLimitMarginMs: env.RATE_LIMIT_MARGIN_MS,
+      rateLimitMargin: {
+        floorMs: env.RATE_LIMIT_MARGIN_MS,
+        maxMs: env.RATE_LIMIT_MARGIN_MAX_MS,
+        widenStepMs: env.RATE_LIMIT_MARGIN_WIDEN_MS,
+        repeatMs: env.RATE_LIMIT_MARGIN_REPEAT_MS,
+        narrowStepMs: env.RATE_LIMIT_MARGIN_NARROW_MS,
+        quietMs: env.RATE_LIMIT_MARGIN_QUIET_MS,
+        memoryMs: env.RATE_LIMIT_MARGIN_MEMORY_MS,
+      },
       sweeperIntervalMs: env.SWEEPER_INTERVAL_MS,
       lockDurationMs: env.DISPATCH_LOCK_DURATION_MS,
     };

@@ -84,6 +84,28 @@ describe('environment validation', () => {
     );
   });
 
+  it('adapts the rate-limit margin by default, and refuses a cap below its floor', () => {
+    expect(AppConfig.load({}).dispatch.rateLimitMargin).toEqual({
+      floorMs: 20,
+      maxMs: 250,
+      widenStepMs: 20,
+      repeatMs: 10_000,
+      narrowStepMs: 5,
+      quietMs: 30_000,
+      memoryMs: 600_000,
+    });
+    expect(() => validateEnvironment({ RATE_LIMIT_MARGIN_MS: '50', RATE_LIMIT_MARGIN_MAX_MS: '40' })).toThrow(
+      /RATE_LIMIT_MARGIN_MAX_MS \(40\) must not be below RATE_LIMIT_MARGIN_MS \(50\)/,
+    );
+    expect(() => validateEnvironment({ RATE_LIMIT_MARGIN_QUIET_MS: '500' })).toThrow(/RATE_LIMIT_MARGIN_QUIET_MS/);
+    expect(
+      AppConfig.load({ RATE_LIMIT_MARGIN_MS: '50', RATE_LIMIT_MARGIN_MAX_MS: '50' }).dispatch.rateLimitMargin,
+    ).toMatchObject({
+      floorMs: 50,
+      maxMs: 50,
+    });
+  });
+
   it('documents every variable in .env.example, and nothing else', () => {
     const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
     const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();

@@ -356,6 +356,42 @@ export class EnvironmentVariables {
 
   @Type(() => Number)
   @IsInt()
+  @Min(0)
+  @Max(10000)
+  RATE_LIMIT_MARGIN_MAX_MS = 250;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  RATE_LIMIT_MARGIN_WIDEN_MS = 20;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600000)
+  RATE_LIMIT_MARGIN_REPEAT_MS = 10000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  RATE_LIMIT_MARGIN_NARROW_MS = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(3600000)
+  RATE_LIMIT_MARGIN_QUIET_MS = 30000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86400000)
+  RATE_LIMIT_MARGIN_MEMORY_MS = 600000;
+
+  @Type(() => Number)
+  @IsInt()
   @Min(1000)
   @Max(600000)
   SWEEPER_INTERVAL_MS = 15000;
@@ -533,6 +569,11 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   if (env.RECONCILE_MIN_DELAY_MS > env.RECONCILE_MAX_DELAY_MS) {
     problems.push(
       `RECONCILE_MIN_DELAY_MS (${env.RECONCILE_MIN_DELAY_MS}) must not exceed RECONCILE_MAX_DELAY_MS (${env.RECONCILE_MAX_DELAY_MS})`,
+    );
+  }
+  if (env.RATE_LIMIT_MARGIN_MAX_MS < env.RATE_LIMIT_MARGIN_MS) {
+    problems.push(
+      `RATE_LIMIT_MARGIN_MAX_MS (${env.RATE_LIMIT_MARGIN_MAX_MS}) must not be below RATE_LIMIT_MARGIN_MS (${env.RATE_LIMIT_MARGIN_MS}); set them equal to keep the margin fixed`,
     );
   }
   if (!env.CXONE_CLIENT_ID) {

@@ -184,6 +184,10 @@ describe('proactive campaigns through the simulator', () => {
     expect(read.body.progress.rateLimited).toBe(refused);
     const spentOrFailed = recipients.filter((r) => r.attempts !== 1 || r.failureReason !== null);
     expect(spentOrFailed).toEqual([]);
+    // and the account's rate-limit margin learned from them: wider than the configured 20 ms
+    const metrics = await t.http.get<string>('/metrics');
+    const margin = /threadline_dispatch_rate_limit_margin_ms\{account="[^"]+"\} (\d+)/.exec(String(metrics.body));
+    expect(Number(margin?.[1])).toBeGreaterThan(20);
   });
 
   it('retries 5xx bursts and lost answers with backoff: nothing lost, nothing stored twice', async () => {

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { setMaxListeners } from 'node:events';
-import { AppConfig } from '@/config';
 import { LifecycleService } from '@/infra/http/lifecycle.service';
 import { dispatchQueueName } from '@/infra/queue/queue.constants';
 import { QueueService } from '@/infra/queue/queue.service';
 import { RateLimitWaitTooLongError, RedisRateLimiter } from '@/infra/rate-limit/rate-limiter';
 import type { CxoneAccountRef } from '@/integrations/cxone/cxone.client';
+import { AdaptiveMargin } from './adaptive-margin';
 
 export { RateLimitWaitTooLongError } from '@/infra/rate-limit/rate-limiter';
 
@@ -20,7 +20,9 @@ export function rateLimitKey(accountId: string): string {
 
 /**
  * Each CXone account's contract rate, shared by every worker and replica (the Redis limiter: never more than the
- * limit in any sliding second), and the account-wide pause a 429 calls for.
+ * limit in any sliding second), and the account-wide pause a 429 calls for. The limiter's margin on each sliding
+ * second is learned per account from those 429s (AdaptiveMargin), so network jitter between here and CXone is
+ * absorbed without hand tuning.
  */
 @Injectable()
 export class AccountRateLimiter {
@@ -29,8 +31,8 @@ export class AccountRateLimiter {
   constructor(
     private readonly limiter: RedisRateLimiter,
     private readonly queues: QueueService,
-    private readonly config: AppConfig,
     lifecycle: LifecycleService,
+    private readonly margin: AdaptiveMargin,
   ) {
     // A send still waiting for its slot when the process shuts down hands its job back at once, instead of holding
     // the shutdown until its slot comes (up to 10 s).
@@ -46,9 +48,10 @@ export class AccountRateLimiter {
    * starts shutting down meanwhile.
    */
   async acquire(account: CxoneAccountRef, stillWanted: () => Promise<boolean>): Promise<boolean> {
+    const key = rateLimitKey(account.id);
     const slot = await this.limiter.acquire(
-      rateLimitKey(account.id),
-      { limit: account.settings.rateLimitPerSecond, marginMs: this.config.dispatch.rateLimitMarginMs },
+      key,
+      { limit: account.settings.rateLimitPerSecond, marginMs: await this.margin.marginMs(account.id, key) },
       {
         maxWaitMs: MAX_SLOT_WAIT_MS,
         beforeStart: { leadMs: GATE_LEAD_MS, run: stillWanted },
@@ -58,10 +61,14 @@ export class AccountRateLimiter {
     return slot !== null;
   }
 
-  /** No send of the account starts within `ms`, in any process (CXone answered 429). */
+  /**
+   * No send of the account starts within `ms`, in any process (CXone answered 429), and the account's margin widens
+   * (once per burst of 429s).
+   */
   async pause(accountId: string, ms: number): Promise<void> {
     await this.limiter.block(rateLimitKey(accountId), ms);
     await this.queues.dynamicQueue(dispatchQueueName(accountId)).rateLimit(ms);
+    await this.margin.rateLimited(accountId, rateLimitKey(accountId), ms);
   }
 }
 

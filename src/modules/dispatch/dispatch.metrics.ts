@@ -12,6 +12,7 @@ export class DispatchMetrics {
   readonly outcomes: Counter<'account' | 'outcome'>;
   readonly failures: Counter<'account' | 'reason'>;
   readonly rateLimited: Counter<'account'>;
+  readonly rateLimitMargin: Gauge<'account'>;
   readonly deferred: Counter<'account'>;
   readonly queueWait: Histogram<'account'>;
   readonly sendLatency: Histogram<'account'>;
@@ -36,6 +37,11 @@ export class DispatchMetrics {
     this.rateLimited = metrics.counter({
       name: 'threadline_dispatch_rate_limited_total',
       help: '429 answers from CXone',
+      labelNames: ['account'],
+    });
+    this.rateLimitMargin = metrics.gauge({
+      name: 'threadline_dispatch_rate_limit_margin_ms',
+      help: "The rate limiter's current margin on each sliding second (ms), widened by 429s and narrowed when quiet",
       labelNames: ['account'],
     });
     this.deferred = metrics.counter({

@@ -5,6 +5,8 @@ import { PrismaModule } from '@/infra/prisma/prisma.module';
 import { QueueModule } from '@/infra/queue/queue.module';
 import { RateLimitModule } from '@/infra/rate-limit/rate-limit.module';
 import { RedisModule } from '@/infra/redis/redis.module';
+import { RedisService } from '@/infra/redis/redis.service';
+import { Clock } from '@/infra/time/clock';
 import { TimeModule } from '@/infra/time/time.module';
 import { CxoneModule } from '@/integrations/cxone/cxone.module';
 import { AccountsModule } from '@/modules/accounts/accounts.module';
@@ -12,6 +14,7 @@ import { ChannelsModule } from '@/modules/channels/channels.module';
 import { ContactsModule } from '@/modules/contacts/contacts.module';
 import { ThreadsModule } from '@/modules/threads/threads.module';
 import { AccountRateLimiter } from './account-limiter';
+import { AdaptiveMargin } from './adaptive-margin';
 import { CampaignStatusCache } from './campaign-status-cache';
 import { CompletionChecker } from './completion-checker';
 import { DispatchMetrics } from './dispatch.metrics';
@@ -58,6 +61,12 @@ import { SweeperService } from './sweeper.service';
     CampaignStatusCache,
     SendTargets,
     AccountRateLimiter,
+    {
+      provide: AdaptiveMargin,
+      inject: [RedisService, AppConfig, Clock, DispatchMetrics],
+      useFactory: (redis: RedisService, config: AppConfig, clock: Clock, metrics: DispatchMetrics) =>
+        AdaptiveMargin.create(redis, config, clock, metrics),
+    },
     RecipientLedger,
     { provide: RetryPolicy, inject: [AppConfig], useFactory: (config: AppConfig) => new RetryPolicy(config) },
     SweeperService,

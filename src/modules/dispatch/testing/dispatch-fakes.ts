@@ -330,8 +330,8 @@ export class ScriptedLimiter extends AccountRateLimiter {
     super(
       undefined as never,
       undefined as never,
-      undefined as never,
       { shuttingDown$: { subscribe: () => undefined } } as never,
+      undefined as never,
     );
   }
 
