@@ -49,8 +49,8 @@ describe('environment validation', () => {
     );
   });
 
-  it("bounds the worker's heap growth at 25% unless told otherwise, and refuses a factor out of range", () => {
-    expect(AppConfig.load({}).app.workerHeapGrowingPercent).toBe(25);
+  it("bounds the worker's heap growth at 100% unless told otherwise, and refuses a factor out of range", () => {
+    expect(AppConfig.load({}).app.workerHeapGrowingPercent).toBe(100);
     expect(AppConfig.load({ WORKER_HEAP_GROWING_PERCENT: '0' }).app.workerHeapGrowingPercent).toBe(0);
     expect(() => validateEnvironment({ WORKER_HEAP_GROWING_PERCENT: '-1' })).toThrow(/WORKER_HEAP_GROWING_PERCENT/);
     expect(() => validateEnvironment({ WORKER_HEAP_GROWING_PERCENT: 'lots' })).toThrow(/WORKER_HEAP_GROWING_PERCENT/);

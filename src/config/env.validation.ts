@@ -128,7 +128,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(0)
   @Max(400)
-  WORKER_HEAP_GROWING_PERCENT = 25;
+  WORKER_HEAP_GROWING_PERCENT = 100;
 
   // ── CXone tenant (the default account). Unset CXONE_CLIENT_ID = no tenant: the built-in simulator is used. ──
 
