@@ -1,6 +1,5 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ApiModule } from '@/api.module';
 import { AppConfig, ConfigModule } from '@/config';
 import { HealthModule } from '@/infra/health/health.module';
 import { AllExceptionsFilter } from '@/infra/http/all-exceptions.filter';
@@ -18,6 +17,9 @@ import { ReconcileModule } from '@/modules/reconcile/reconcile.module';
  * The whole application. Every role gets the same job handlers (so start-up invariants are checked everywhere); the
  * api role adds the admin/BYOC controllers (ApiModule), the worker role starts the queue workers (WorkerManager). Both
  * serve /health and /metrics. Config, logging and metrics are global; every other module imports what it uses.
+ *
+ * ApiModule is required only when the role serves the API: importing it at the top would load every controller, its
+ * DTOs and their OpenAPI metadata into the worker as well, which serves none of them.
  */
 @Module({})
 export class AppModule {
@@ -36,9 +38,14 @@ export class AppModule {
         ConversationsModule,
         CxoneEventsModule,
         ReconcileModule,
-        ...(config.app.runsApi ? [ApiModule] : []),
+        ...(config.app.runsApi ? [apiModule()] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }
+}
+
+function apiModule(): Type {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see AppModule
+  return (require('./api.module') as typeof import('./api.module')).ApiModule; // relative: see setupDocs in bootstrap.ts
 }

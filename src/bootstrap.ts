@@ -9,7 +9,6 @@ import { AppConfig } from '@/config';
 import { AppModule } from '@/app.module';
 import { toErrorBody } from '@/infra/http/all-exceptions.filter';
 import { registerBodyParsers } from '@/infra/http/body-parsers';
-import { setupDocs } from '@/infra/http/docs';
 import { answerClientError, answerFrameworkError, MAX_PARAM_LENGTH } from '@/infra/http/framework-errors';
 import { registerInputChecks } from '@/infra/http/input-check';
 import { registerUnreadBodyRelease } from '@/infra/http/unread-body';
@@ -96,7 +95,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     done();
   });
 
-  if (config.app.docsEnabled && config.app.runsApi) setupDocs(app, packageVersion());
+  if (config.app.docsEnabled && config.app.runsApi) {
+    // Required here, not at the top: @nestjs/swagger and the document are for the api role only.
+    const { setupDocs } = await import('./infra/http/docs'); // relative: the build rewrites only static imports' aliases
+    setupDocs(app, packageVersion());
+  }
   await app.init();
   return app;
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { setFlagsFromString } from 'node:v8';
 import { AppConfig, loadConfigOrExit } from '@/config';
 import { createApp } from '@/bootstrap';
 import { LifecycleService } from '@/infra/http/lifecycle.service';
@@ -12,6 +13,7 @@ const IDLE_SWEEP_MS = 100;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  if (!config.app.runsApi) boundHeapGrowth(config.app.workerHeapGrowingPercent);
   // Without a CXone tenant, `npm start` plays CXone itself: the simulator listens first, so the first sends find it.
   const simulator = config.simulator.embedded ? await startEmbeddedSimulator(config) : undefined;
   const app = await createApp(config);
@@ -29,6 +31,18 @@ async function startEmbeddedSimulator(config: AppConfig): Promise<NestFastifyApp
     `no CXone tenant configured: the CXone simulator runs in this process on ${await simulator.getUrl()}`,
   );
   return simulator;
+}
+
+/**
+ * The worker keeps little alive (~50 MB of heap: every buffer is a bounded batch) but allocates fast while it sends;
+ * V8 by default lets the old generation grow to two or three times what its last full collection kept before it
+ * collects again, which took a 50,000-recipient run from 140 MB at boot to over 300 MB resident, nearly all garbage.
+ * A lower growing factor collects sooner, for more (mostly concurrent) collections: 100% kept a 10,000-send run at
+ * 192 MB (273 MB by default) for the same CPU; 25% held 164 MB but doubled the CPU per send. The flag is read at
+ * every collection, so setting it at run time works.
+ */
+function boundHeapGrowth(percent: number): void {
+  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
 /**

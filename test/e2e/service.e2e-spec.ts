@@ -210,11 +210,27 @@ describe('stopping and misconfiguration', () => {
       DATABASE_URL: db.url,
       REDIS_URL: TEST_REDIS_URL,
       QUEUE_PREFIX: prefix,
+      DOCS_ENABLED: 'true',
     });
     try {
       const http = new HttpClient(url);
       expect((await http.get('/health/ready')).status).toBe(200);
-      expect((await http.get('/api/v1/api-keys')).status).toBe(404);
+      const metrics = await http.get('/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toContain('threadline_http_request_duration_seconds');
+      // No API, no OpenAPI page or document, no console or widget files, no CXone callbacks: the api role's.
+      for (const path of [
+        '/api/v1/api-keys',
+        '/api/v1/campaigns',
+        '/docs',
+        '/docs/json',
+        '/console/',
+        '/widget/demo/',
+        '/integration/box/default/outbound',
+        '/webhooks/cxone/default',
+      ]) {
+        expect([path, (await http.get(path)).status]).toEqual([path, 404]);
+      }
       expect(proc.output()).toContain('worker started for queue housekeeping');
     } finally {
       proc.kill('SIGTERM');

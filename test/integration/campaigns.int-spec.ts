@@ -1,4 +1,5 @@
 import { PrismaService } from '@/infra/prisma/prisma.service';
+import { INTAKE_SLICE } from '@/modules/campaigns/campaign-intake';
 import { ApiKeysService, OPERATOR } from '@/modules/auth/api-keys.service';
 import { SweeperService } from '@/modules/dispatch/sweeper.service';
 import {
@@ -515,6 +516,44 @@ describe('proactive campaigns through the simulator', () => {
       const lines = csv.text.trim().split('\n');
       expect(lines[0]).toBe('row,reason,input');
       expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['2', '4', '5']);
+    });
+
+    it('checks and stores a campaign bigger than one intake slice: repeats, bad rows and opt-outs of every slice, in order', async () => {
+      const to = phones(INTAKE_SLICE * 2 + 100);
+      const optedOut = to[INTAKE_SLICE + 7];
+      await admin.post('/api/v1/opt-outs', { channelId: sms.id, address: optedOut, reason: 'texted STOP' });
+      const rows: unknown[] = to.map((address) => ({ to: address }));
+      rows.splice(INTAKE_SLICE + 10, 0, { to: to[0] }); // a repeat, in the second slice, of the first row
+      rows.splice(INTAKE_SLICE * 2 + 50, 0, { to: 'not a number' }); // row INTAKE_SLICE * 2 + 51, in the third
+      const campaign = await createCampaign(admin, { channelId: sms.id, recipients: rows });
+      expect(campaign.intake).toEqual({
+        received: to.length + 2,
+        accepted: to.length - 1,
+        duplicates: 1,
+        rejected: 1,
+        optedOut: 1,
+        outsideWindow: 0,
+        fallbackTemplate: 0,
+      });
+      expect(campaign.counts).toMatchObject({ total: to.length, pending: to.length - 1, skippedOptedOut: 1 });
+      const stored = await t.app
+        .get(PrismaService)
+        .pool.query<{ address: string; status: string }>(
+          'SELECT address, status FROM campaign_recipient WHERE campaign_id = $1 ORDER BY seq',
+          [campaign.id],
+        );
+      expect(stored.rows.map((r) => r.address)).toEqual(to);
+      expect(stored.rows.filter((r) => r.status !== 'PENDING')).toEqual([
+        { address: optedOut, status: 'SKIPPED_OPTED_OUT' },
+      ]);
+      const csv = await admin.get(`/api/v1/campaigns/${campaign.id}/rejected-rows`);
+      expect(
+        csv.text
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(',')[0]),
+      ).toEqual([String(INTAKE_SLICE * 2 + 51)]);
     });
 
     it('streams a long rejected-rows download page by page, every row once and in order', async () => {

@@ -56,8 +56,9 @@ export class IdempotencyRepository {
     await this.prisma.idempotencyRecord.deleteMany({ where: { apiKeyId, key, statusCode: IN_PROGRESS } });
   }
 
+  /** Through the pg pool: the worker's hourly purge is its only use of this table (see AccountsRepository). */
   async purgeExpired(now: Date): Promise<number> {
-    const { count } = await this.prisma.idempotencyRecord.deleteMany({ where: { expiresAt: { lt: now } } });
-    return count;
+    const { rowCount } = await this.prisma.pool.query('DELETE FROM idempotency_record WHERE expires_at < $1', [now]);
+    return rowCount ?? 0;
   }
 }

@@ -15,7 +15,7 @@ import { threadExternalId } from '@/modules/dispatch/external-ids';
 import { ProgressService } from '@/modules/dispatch/progress.service';
 import { canonicalTimeZone } from '@/infra/time/time-zones';
 import type { StatusCounts } from '@/modules/dispatch/dispatch.repository';
-import { CampaignIntake, PreflightResult } from './campaign-intake';
+import { CampaignIntake, PreflightCounts } from './campaign-intake';
 import { formatHhMm, parseHhMm } from './quiet-hours';
 import { CampaignRow, CampaignsRepository } from './campaigns.repository';
 import { toProactiveContent, toTemplateRef } from './dto/content.dto';
@@ -74,7 +74,17 @@ export class CampaignsService {
 
   async create(dto: CreateCampaignDto): Promise<CampaignResponse> {
     const channel = await this.channels.requireActive(dto.channelId);
-    const { intake, preflight } = await this.intake.takeNew(channel, dto);
+    const intake = await this.intake.prepareNew(channel, dto);
+    // Checked and stored in slices, in one transaction: the database stores a slice while the next is checked.
+    const preflight: PreflightCounts = { optedOut: 0, outsideWindow: 0, fallback: 0 };
+    const recipients = this.intake.preflightInSlices(
+      channel,
+      dto.content.type,
+      intake,
+      dto.recipients ?? [],
+      !!dto.fallbackTemplate,
+      preflight,
+    );
     const scheduledAt = dto.scheduledAt ? new Date(dto.scheduledAt) : null;
     const status: CampaignStatus = scheduledAt ? 'SCHEDULED' : dto.start ? 'RUNNING' : 'DRAFT';
 
@@ -97,7 +107,7 @@ export class CampaignsService {
         timeZone: dto.timeZone ? canonicalTimeZone(dto.timeZone) : null,
         ignoreQuietHours: dto.ignoreQuietHours ?? false,
       },
-      preflight.rows,
+      recipients,
       intake.rejected,
     );
     await this.afterStatusChange(id, status, scheduledAt);
@@ -112,7 +122,7 @@ export class CampaignsService {
       },
       'campaign created',
     );
-    return { ...(await this.get(id)), intake: report(intake, inserted, preflight) };
+    return { ...(await this.get(id)), intake: report(intake, inserted, { ...preflight, stored: inserted }) };
   }
 
   /** Adds recipients from a CSV stream or a JSON `{recipients: [...]}` body. */
@@ -146,7 +156,10 @@ export class CampaignsService {
     if (inserted === null) throw new CampaignStateError(id, 'add recipients to', (await this.campaign(id)).status);
     if (campaign.status === 'RUNNING') await this.dispatch.requestDispatch(id);
     this.logger.log({ campaignId: id, accepted: inserted, rejected: intake.rejected.length }, 'recipients added');
-    return { ...(await this.get(id)), intake: report(intake, inserted, preflight) };
+    return {
+      ...(await this.get(id)),
+      intake: report(intake, inserted, { ...preflight, stored: preflight.rows.length }),
+    };
   }
 
   async get(id: string): Promise<CampaignResponse> {
@@ -303,12 +316,17 @@ export class CampaignsService {
   }
 }
 
-function report(intake: RecipientIntake, inserted: number, preflight: PreflightResult): IntakeReport {
-  const { rows, optedOut, outsideWindow, fallback } = preflight;
+/** `stored`: the rows the pre-flight passed on to be stored, of which `inserted` were new to the campaign. */
+function report(
+  intake: RecipientIntake,
+  inserted: number,
+  preflight: PreflightCounts & { stored: number },
+): IntakeReport {
+  const { stored, optedOut, outsideWindow, fallback } = preflight;
   return {
     received: intake.received,
     accepted: inserted - Math.min(inserted, optedOut + outsideWindow),
-    duplicates: intake.duplicates + (rows.length - inserted),
+    duplicates: intake.duplicates + (stored - inserted),
     rejected: intake.rejected.length,
     optedOut,
     outsideWindow,

@@ -53,11 +53,14 @@ export class RecipientIntake {
     private readonly campaignTimeZone: string | null = null,
   ) {}
 
-  /** add() for every row (numbered from 1), giving the event loop a turn every ROWS_PER_YIELD rows. */
-  async addAll(rows: readonly unknown[]): Promise<void> {
+  /**
+   * add() for every row (numbered from `firstRowNumber`, 1 by default), giving the event loop a turn every
+   * ROWS_PER_YIELD rows.
+   */
+  async addAll(rows: readonly unknown[], firstRowNumber = 1): Promise<void> {
     for (let i = 0; i < rows.length; i++) {
       if (i > 0 && i % ROWS_PER_YIELD === 0) await turn();
-      this.add(rows[i], i + 1);
+      this.add(rows[i], i + firstRowNumber);
     }
   }
 

@@ -62,10 +62,15 @@ export interface RejectedRowPage {
 export class RecipientsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Campaign, recipients and rejected rows in one transaction: nothing is acknowledged that is not durable. */
+  /**
+   * Campaign, recipients and rejected rows in one transaction: nothing is acknowledged that is not durable. The
+   * recipients may come as batches still being checked (CampaignIntake.preflightInSlices): each is COPYed as it comes,
+   * so the database stores one while the next is checked; `rejected` is read once the last batch is in. Returns the
+   * rows stored.
+   */
   async createWithRecipients(
     campaign: NewCampaign,
-    recipients: RecipientToInsert[],
+    recipients: RecipientBatches,
     rejected: RejectedRow[],
   ): Promise<number> {
     return this.prisma.poolTransaction(async (client) => {
@@ -93,9 +98,9 @@ export class RecipientsRepository {
         ],
       );
       // A new campaign has no rows to collide with (intake already collapsed repeats): COPY straight into the table.
-      await this.copyInto(client, 'campaign_recipient', campaign.id, recipients);
+      const stored = await this.copyInto(client, 'campaign_recipient', campaign.id, recipients);
       await this.insertRejected(client, campaign.id, rejected);
-      return recipients.length;
+      return stored;
     });
   }
 
@@ -214,16 +219,18 @@ export class RecipientsRepository {
     client: PoolClient,
     table: 'campaign_recipient' | 'recipient_intake',
     campaignId: string,
-    recipients: RecipientToInsert[],
-  ): Promise<void> {
-    if (recipients.length === 0) return;
+    recipients: RecipientBatches,
+  ): Promise<number> {
+    if (Array.isArray(recipients) && recipients.length === 0) return 0;
     const copy = client.query(
       copyFrom(
         `COPY ${table} (id, campaign_id, address, name, status, parameters, custom_fields, time_zone, finished_at, created_at, updated_at)
          FROM STDIN WITH (FORMAT csv)`,
       ),
     );
-    await pipeline(Readable.from(csvLines(campaignId, recipients)), copy);
+    const counter = { rows: 0 };
+    await pipeline(Readable.from(csvLines(campaignId, recipients, counter)), copy);
+    return counter.rows;
   }
 
   private async insertRejected(client: PoolClient, campaignId: string, rejected: RejectedRow[]): Promise<void> {
@@ -236,26 +243,44 @@ export class RecipientsRepository {
   }
 }
 
+/** Recipients to store: all at once, or batches in order as they are checked. */
+export type RecipientBatches = readonly RecipientToInsert[] | AsyncIterable<readonly RecipientToInsert[]>;
+
 /**
  * The recipients as COPY CSV, in batches of ROWS_PER_YIELD rows with a turn of the event loop after each (a plain
- * generator held the loop for ~400 ms at a time while it built the lines of a 100,000-row intake).
+ * generator held the loop for ~400 ms at a time while it built the lines of a 100,000-row intake). `counter.rows`
+ * counts the rows written.
  */
-export async function* csvLines(campaignId: string, recipients: RecipientToInsert[]): AsyncGenerator<string> {
+export async function* csvLines(
+  campaignId: string,
+  recipients: RecipientBatches,
+  counter: { rows: number } = { rows: 0 },
+): AsyncGenerator<string> {
   const now = new Date().toISOString();
+  const batches: AsyncIterable<readonly RecipientToInsert[]> | Iterable<readonly RecipientToInsert[]> = isBatchStream(
+    recipients,
+  )
+    ? recipients
+    : [recipients];
   let batch = '';
-  let rows = 0;
-  for (const r of recipients) {
-    const finished = r.status === 'PENDING' ? '' : now;
-    batch += `${r.id},${campaignId},${csv(r.address)},${csv(r.name)},${r.status},${csv(r.parameters && JSON.stringify(r.parameters))},${csv(
-      r.customFields && JSON.stringify(r.customFields),
-    )},${csv(r.timeZone)},${finished},${now},${now}\n`;
-    if (++rows % ROWS_PER_YIELD === 0) {
-      yield batch;
-      batch = '';
-      await turn();
+  for await (const rows of batches) {
+    for (const r of rows) {
+      const finished = r.status === 'PENDING' ? '' : now;
+      batch += `${r.id},${campaignId},${csv(r.address)},${csv(r.name)},${r.status},${csv(r.parameters && JSON.stringify(r.parameters))},${csv(
+        r.customFields && JSON.stringify(r.customFields),
+      )},${csv(r.timeZone)},${finished},${now},${now}\n`;
+      if (++counter.rows % ROWS_PER_YIELD === 0) {
+        yield batch;
+        batch = '';
+        await turn();
+      }
     }
   }
   if (batch) yield batch;
+}
+
+function isBatchStream(recipients: RecipientBatches): recipients is AsyncIterable<readonly RecipientToInsert[]> {
+  return !Array.isArray(recipients);
 }
 
 /** A CSV field for COPY: NULL as an empty unquoted field, anything else quoted. */

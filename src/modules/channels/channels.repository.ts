@@ -24,6 +24,13 @@ export type ChannelChanges = Partial<
   >
 >;
 
+const CHANNEL_COLUMNS = `id, account_id AS "accountId", cxone_channel_id AS "cxoneChannelId", kind, name,
+  integration_id AS "integrationId", cxone_brand_id AS "cxoneBrandId", widget_origins AS "widgetOrigins",
+  idle_prompt_seconds AS "idlePromptSeconds", idle_end_seconds AS "idleEndSeconds",
+  identity_secret_enc AS "identitySecretEnc", opt_out_keywords AS "optOutKeywords", opt_in_keywords AS "optInKeywords",
+  help_keywords AS "helpKeywords", help_reply AS "helpReply", is_active AS "isActive", created_at AS "createdAt",
+  updated_at AS "updatedAt"`;
+
 @Injectable()
 export class ChannelsRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -35,8 +42,13 @@ export class ChannelsRepository {
     });
   }
 
-  findById(id: string): Promise<ChannelRow | null> {
-    return this.prisma.channel.findUnique({ where: { id } });
+  /** Through the pg pool: the worker reads channels on every send path and otherwise needs no Prisma query. */
+  async findById(id: string): Promise<ChannelRow | null> {
+    const { rows } = await this.prisma.pool.query<ChannelRow>(
+      `SELECT ${CHANNEL_COLUMNS} FROM channel WHERE id = $1::uuid`,
+      [id],
+    );
+    return rows[0] ?? null;
   }
 
   /** Channels with this CXone channel id (one per CXone account). */

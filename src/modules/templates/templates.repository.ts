@@ -18,8 +18,15 @@ export class TemplatesRepository {
     });
   }
 
-  find(channelId: string, name: string, language: string): Promise<TemplateRow | null> {
-    return this.prisma.template.findUnique({ where: { channelId_name_language: { channelId, name, language } } });
+  /** Through the pg pool: the worker looks templates up when it sends, and otherwise needs no Prisma query. */
+  async find(channelId: string, name: string, language: string): Promise<TemplateRow | null> {
+    const { rows } = await this.prisma.pool.query<TemplateRow>(
+      `SELECT id, channel_id AS "channelId", name, language, category, status, parameters, content,
+         created_at AS "createdAt", updated_at AS "updatedAt"
+       FROM template WHERE channel_id = $1::uuid AND name = $2 AND language = $3`,
+      [channelId, name, language],
+    );
+    return rows[0] ?? null;
   }
 
   findById(id: string): Promise<TemplateRow | null> {
