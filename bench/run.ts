@@ -13,9 +13,10 @@ import { intakeLoopBenchmark } from './intake-loop.bench';
 import { limiterBenchmark } from './limiter.bench';
 import { LOOP_DEFAULTS, loopBenchmark } from './loop.bench';
 import { pipelineBenchmarks } from './pipeline.bench';
+import { scaleBenchmark } from './scale.bench';
 
 const PIPELINE = ['intake', 'adherence', 'retries', 'headroom', 'memory'];
-const ALL = ['limiter', ...PIPELINE, 'intake-loop', 'byoc', 'loop'];
+const ALL = ['limiter', ...PIPELINE, 'intake-loop', 'byoc', 'loop', 'scale'];
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn']);
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
       timeScale: positive(values['loop-scale'], '--loop-scale') ?? LOOP_DEFAULTS.timeScale,
     });
   }
+  if (selected.has('scale')) await scaleBenchmark(config);
   console.log(`\nresults written to bench/results.json (${Math.round((Date.now() - started) / 1000)} s)`);
 }
 
