@@ -8,7 +8,7 @@ import { ContactsService } from '@/modules/contacts/contacts.service';
 import { TemplatesService } from '@/modules/templates/templates.service';
 import type { ContentDto, TemplateRefDto } from './dto/content.dto';
 import { toStringRecord } from './dto/validators';
-import { RecipientIntake, ROWS_PER_YIELD } from './recipient-intake';
+import { AcceptedRecipient, RecipientIntake, ROWS_PER_YIELD } from './recipient-intake';
 import type { RecipientToInsert } from './recipients.repository';
 
 export interface PreflightResult {
@@ -109,7 +109,7 @@ export class CampaignIntake {
   async preflight(
     channel: ChannelInfo,
     contentType: ProactiveContent['type'],
-    intake: RecipientIntake,
+    intake: { readonly accepted: readonly AcceptedRecipient[] },
     hasFallback = false,
   ): Promise<PreflightResult> {
     const addresses = intake.accepted.map((r) => r.address);
