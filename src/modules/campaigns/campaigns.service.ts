@@ -42,7 +42,7 @@ import { RecipientRow, RecipientsRepository, StagedRecipients } from './recipien
  * Accepted rows pre-flighted (one opt-out query) and staged as COPY text together: what an upload holds as objects at
  * any time, whatever its size.
  */
-const STAGE_BATCH = 5_000;
+const STAGE_BATCH = 1_000;
 
 /** Campaign statuses that still accept more recipients. */
 const ACCEPTING_RECIPIENTS: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED'];
@@ -153,9 +153,9 @@ export class CampaignsService {
       skipped.fallback += preflight.fallback;
       await staged.add(preflight.rows);
     };
-    const add = async (row: unknown, rowNumber: number): Promise<void> => {
+    const add = (row: unknown, rowNumber: number): Promise<void> | undefined => {
       intake.add(row, rowNumber);
-      if (intake.accepted.length >= STAGE_BATCH) await stage();
+      return intake.accepted.length >= STAGE_BATCH ? stage() : undefined;
     };
     if ('csv' in source) {
       await readRecipientsCsv(source.csv, add);
