@@ -12,6 +12,7 @@ const GET_SAMPLES = 200;
 const DISPATCH_SECONDS = 20;
 const TEXT = 'Storm update: your flight BA123 is cancelled. Reply HELP to talk to us.';
 /** One area code per 100,000-row upload, so the million numbers are distinct and valid. */
+const METRICS_TOKEN = 'scale-bench-metrics-token';
 const AREAS = ['202', '212', '303', '312', '404', '415', '503', '512', '617', '713', '718', '720'];
 
 interface CampaignView {
@@ -36,6 +37,27 @@ function memoryMb(proc: BenchProcess): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${proc.child.pid}/status`, 'utf8');
   const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+/** The V8 heap (used, total) and external memory of the api, in MB, from its /metrics; null where unreadable. */
+async function heapMb(url: string): Promise<{ heapUsed: number; heapTotal: number; external: number } | null> {
+  try {
+    const text = (
+      await axios.get<string>(`${url}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+        responseType: 'text',
+      })
+    ).data;
+    const metric = (name: string): number =>
+      Number(new RegExp(`^threadline_${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024;
+    return {
+      heapUsed: round(metric('nodejs_heap_size_used_bytes')),
+      heapTotal: round(metric('nodejs_heap_size_total_bytes')),
+      external: round(metric('nodejs_external_memory_bytes')),
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** Resets the process's peak RSS (VmHWM) to its current RSS; false where the kernel does not allow it. */
@@ -97,7 +119,7 @@ export async function scaleBenchmark(config: AppConfig): Promise<void> {
       SIMULATOR_MIDDLEWARE_URL: 'http://127.0.0.1:9/none',
     });
     const appEnv = stack.env({ SIMULATOR_URL: sim.url, SIMULATOR_EMBEDDED: 'false' });
-    const api = await stack.start('api', 'src/main.js', { ...appEnv, APP_ROLE: 'api' });
+    const api = await stack.start('api', 'src/main.js', { ...appEnv, APP_ROLE: 'api', METRICS_TOKEN });
     const key = (
       JSON.parse(await stack.cli(['api-key', 'create', '--name', 'bench', '--scopes', 'admin'])) as { key: string }
     ).key;
@@ -138,11 +160,13 @@ export async function scaleBenchmark(config: AppConfig): Promise<void> {
     // ── 1M: ten uploads of 100,000 rows into one draft campaign, timed from the first request to the last answer ──
     const big = await draft('scale 1M');
     const before = memoryMb(api);
+    const heapBefore = await heapMb(api.url);
     const peakReset = resetPeak(api);
     const uploadMs: number[] = [];
     for (const csv of csvs) uploadMs.push(await upload(http, big, csv, UPLOAD_ROWS));
     const rows1mMs = uploadMs.reduce((a, b) => a + b, 0);
     const after = memoryMb(api);
+    const heapAfter = await heapMb(api.url);
     const peakBefore = peakReset ? before.rss : before.hwm;
 
     // ── 10k and 100k: one upload each into a fresh draft campaign ──
@@ -201,6 +225,10 @@ export async function scaleBenchmark(config: AppConfig): Promise<void> {
         },
       ],
     );
+    printTable('scale: api V8 heap and external memory (MB) before and after the 1M intake, from /metrics', [
+      { when: 'before', ...(heapBefore ?? {}) },
+      { when: 'after', ...(heapAfter ?? {}) },
+    ]);
     printTable(
       `scale: GET /api/v1/campaigns/{id} at 1M recipients, ${GET_SAMPLES} sequential requests each (goal p99 ≤ 50 ms)`,
       [
