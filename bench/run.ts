@@ -15,9 +15,10 @@ import { jitterBenchmark } from './jitter.bench';
 import { limiterBenchmark } from './limiter.bench';
 import { LOOP_DEFAULTS, loopBenchmark } from './loop.bench';
 import { pipelineBenchmarks } from './pipeline.bench';
+import { scaleBenchmark } from './scale.bench';
 
 const PIPELINE = ['intake', 'adherence', 'retries', 'headroom', 'memory'];
-const ALL = ['limiter', ...PIPELINE, 'jitter', 'intake-loop', 'byoc', 'loop', 'cluster'];
+const ALL = ['limiter', ...PIPELINE, 'jitter', 'intake-loop', 'byoc', 'loop', 'cluster', 'scale'];
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn']);
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     });
   }
   if (selected.has('cluster')) await clusterBenchmarks(config);
+  if (selected.has('scale')) await scaleBenchmark(config);
   console.log(`\nresults written to bench/results.json (${Math.round((Date.now() - started) / 1000)} s)`);
 }
 

@@ -1,3 +1,4 @@
+import { PrismaService } from '@/infra/prisma/prisma.service';
 import { ApiKeysService, OPERATOR } from '@/modules/auth/api-keys.service';
 import { Channel, createCampaign, getCampaign, phones, registerChannel } from '@test/factories/campaigns';
 import { startTestApp, TestApp } from '@test/helpers/app';
@@ -52,6 +53,28 @@ describe('CSV uploads', () => {
     sms = await registerChannel(admin, 'sms_csv_upload');
   });
   afterAll(() => t.close());
+
+  it('stores a large upload whole and in CSV order, with repeats and opt-outs across its batches counted once', async () => {
+    const campaign = await createCampaign(admin, { channelId: sms.id, recipients: [] });
+    const numbers = phones(3_100); // not a whole number of staged batches
+    const optedOut = numbers[2_200]; // in a later batch than the first
+    await admin.post('/api/v1/opt-outs', { channelId: sms.id, address: optedOut, reason: 'texted STOP' });
+    // 500 repeats of numbers from the first batch, after row 2,500
+    const rows = [...numbers.slice(0, 2_500), ...numbers.slice(0, 500), ...numbers.slice(2_500)];
+
+    const res = await upload(campaign.id, `to\n${rows.join('\n')}\n`);
+
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { intake: Record<string, number>; counts: Record<string, number> };
+    expect(body.intake).toMatchObject({ received: 3_600, accepted: 3_099, duplicates: 500, optedOut: 1, rejected: 0 });
+    expect(body.counts).toMatchObject({ total: 3_100, pending: 3_099, skippedOptedOut: 1 });
+    const stored = await t.app
+      .get(PrismaService)
+      .pool.query<{ address: string }>('SELECT address FROM campaign_recipient WHERE campaign_id = $1 ORDER BY seq', [
+        campaign.id,
+      ]);
+    expect(stored.rows.map((r) => r.address)).toEqual(numbers);
+  });
 
   it('refuses a NUL in a CSV field, naming the row and column', async () => {
     const campaign = await createCampaign(admin, { channelId: sms.id });

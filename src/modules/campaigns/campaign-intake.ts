@@ -148,7 +148,7 @@ export class CampaignIntake {
   async preflight(
     channel: ChannelInfo,
     contentType: ProactiveContent['type'],
-    intake: RecipientIntake,
+    intake: { readonly accepted: readonly AcceptedRecipient[] },
     hasFallback = false,
   ): Promise<PreflightResult> {
     const counts: PreflightCounts = { optedOut: 0, outsideWindow: 0, fallback: 0 };

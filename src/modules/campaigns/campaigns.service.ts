@@ -4,6 +4,7 @@ import { CampaignReplies } from './campaign-replies';
 import type { RepliesQuery, ReplyPage } from './dto/replies.dto';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { setImmediate as turn } from 'node:timers/promises';
 import { ConflictError, NotFoundError } from '@/infra/errors/domain-error';
 import { keysetPage } from '@/infra/http/pagination';
 import type { CampaignStatus } from '@/infra/prisma/generated/client';
@@ -34,8 +35,14 @@ import {
 import { toStringRecord } from './dto/validators';
 import { readRecipientsCsv } from './recipients-csv';
 import { rejectedRowsCsv } from './rejected-rows.csv';
-import { RecipientIntake } from './recipient-intake';
-import { RecipientRow, RecipientsRepository } from './recipients.repository';
+import { RecipientIntake, ROWS_PER_YIELD } from './recipient-intake';
+import { RecipientRow, RecipientsRepository, StagedRecipients } from './recipients.repository';
+
+/**
+ * Accepted rows pre-flighted (one opt-out query) and staged as COPY text together: what an upload holds as objects at
+ * any time, whatever its size.
+ */
+const STAGE_BATCH = 1_000;
 
 /** Campaign statuses that still accept more recipients. */
 const ACCEPTING_RECIPIENTS: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED'];
@@ -141,25 +148,36 @@ export class CampaignsService {
       ref ? toStringRecord(ref.parameters) : {},
       campaign.timeZone,
     );
+    // Staged in batches as they are read: the row objects of one batch at a time, the rest as COPY text.
+    const staged = new StagedRecipients(id);
+    const skipped = { optedOut: 0, outsideWindow: 0, fallback: 0 };
+    const stage = async (): Promise<void> => {
+      const batch = intake.takeAccepted();
+      if (batch.length === 0) return;
+      const preflight = await this.intake.preflight(channel, content.type, { accepted: batch }, !!fallback);
+      skipped.optedOut += preflight.optedOut;
+      skipped.outsideWindow += preflight.outsideWindow;
+      skipped.fallback += preflight.fallback;
+      await staged.add(preflight.rows);
+    };
+    const add = (row: unknown, rowNumber: number): Promise<void> | undefined => {
+      intake.add(row, rowNumber);
+      return intake.accepted.length >= STAGE_BATCH ? stage() : undefined;
+    };
     if ('csv' in source) {
-      await readRecipientsCsv(source.csv, (row, n) => intake.add(row, n));
+      await readRecipientsCsv(source.csv, add);
     } else {
-      await intake.addAll(source.json);
+      for (let i = 0; i < source.json.length; i++) {
+        if (i > 0 && i % ROWS_PER_YIELD === 0) await turn(); // see ROWS_PER_YIELD
+        await add(source.json[i], i + 1);
+      }
     }
-    const preflight = await this.intake.preflight(channel, content.type, intake, !!fallback);
-    const inserted = await this.recipientRows.appendRecipients(
-      id,
-      ACCEPTING_RECIPIENTS,
-      preflight.rows,
-      intake.rejected,
-    );
+    await stage();
+    const inserted = await this.recipientRows.appendRecipients(id, ACCEPTING_RECIPIENTS, staged, intake.rejected);
     if (inserted === null) throw new CampaignStateError(id, 'add recipients to', (await this.campaign(id)).status);
     if (campaign.status === 'RUNNING') await this.dispatch.requestDispatch(id);
     this.logger.log({ campaignId: id, accepted: inserted, rejected: intake.rejected.length }, 'recipients added');
-    return {
-      ...(await this.get(id)),
-      intake: report(intake, inserted, { ...preflight, stored: preflight.rows.length }),
-    };
+    return { ...(await this.get(id)), intake: report(intake, inserted, { stored: staged.rows, ...skipped }) };
   }
 
   async get(id: string): Promise<CampaignResponse> {

@@ -64,6 +64,14 @@ export class RecipientIntake {
     }
   }
 
+  /**
+   * The rows accepted since the last call, handed over (and forgotten here), so a large upload can be staged in
+   * batches instead of held as objects. Repeats are still recognised across batches.
+   */
+  takeAccepted(): AcceptedRecipient[] {
+    return this.accepted.splice(0);
+  }
+
   add(row: unknown, rowNumber: number): void {
     this.received++;
     const problem = this.check(row);

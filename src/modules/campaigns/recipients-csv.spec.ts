@@ -6,9 +6,9 @@ import { MAX_CSV_BYTES, readRecipientsCsv } from './recipients-csv';
 
 async function read(chunks: Array<string | Buffer>): Promise<unknown[]> {
   const rows: unknown[] = [];
-  await readRecipientsCsv(Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))), (row) =>
-    rows.push(row),
-  );
+  await readRecipientsCsv(Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))), (row) => {
+    rows.push(row);
+  });
   return rows;
 }
 
@@ -79,7 +79,10 @@ describe('readRecipientsCsv', () => {
     let rows = 0;
     const largest = await largestStepBetweenTurns(
       () => rows,
-      () => readRecipientsCsv(Readable.from([Buffer.from(csv)]), () => rows++),
+      () =>
+        readRecipientsCsv(Readable.from([Buffer.from(csv)]), () => {
+          rows++;
+        }),
     );
     expect(rows).toBe(5000);
     expect(largest).toBeLessThanOrEqual(ROWS_PER_YIELD);

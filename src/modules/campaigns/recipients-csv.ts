@@ -26,11 +26,12 @@ type Column =
  * Calls `onRow` with each row as a recipient object (row numbers count data rows from 1); rows with the wrong number
  * of cells are passed as text, so intake rejects them with their row number. Throws ValidationFailedError for a bad
  * header, too many rows, text that is not UTF-8, a NUL in a field or malformed CSV, and PayloadTooLargeError past
- * MAX_CSV_BYTES (see readCsvUpload). The event loop gets a turn every ROWS_PER_YIELD rows.
+ * MAX_CSV_BYTES (see readCsvUpload). The event loop gets a turn every ROWS_PER_YIELD rows; a promise `onRow` returns
+ * is awaited before the next row is read (the upload waits meanwhile).
  */
 export async function readRecipientsCsv(
   stream: Readable,
-  onRow: (row: unknown, rowNumber: number) => void,
+  onRow: (row: unknown, rowNumber: number) => void | Promise<void>,
 ): Promise<void> {
   let columns: Column[] = [];
   await readCsvUpload(stream, {

@@ -215,12 +215,17 @@ export class DispatchRepository {
     return (rowCount ?? 0) > 0;
   }
 
-  /** Open recipients waiting for their quiet hours to end, per campaign (campaigns with none are absent). */
+  /**
+   * Open recipients waiting for their quiet hours to end, per campaign (campaigns with none are absent). Reads the
+   * partial index of rows that were ever deferred (campaign_recipient_deferred_idx), not every open row: the cost
+   * follows the deferred rows, not the campaign's size.
+   */
   async deferredCounts(campaignIds: string[]): Promise<Map<string, number>> {
     if (campaignIds.length === 0) return new Map();
     const { rows } = await this.prisma.pool.query<{ campaignId: string; count: number }>(
       `SELECT campaign_id AS "campaignId", count(*)::int AS count FROM campaign_recipient
-       WHERE campaign_id = ANY($1::uuid[]) AND status = ANY($2::"RecipientStatus"[]) AND not_before > now()
+       WHERE campaign_id = ANY($1::uuid[]) AND status = ANY($2::"RecipientStatus"[])
+         AND not_before IS NOT NULL AND not_before > now()
        GROUP BY campaign_id`,
       [campaignIds, OPEN_RECIPIENT_STATUSES],
     );
@@ -378,8 +383,9 @@ export class DispatchRepository {
   }
 
   /**
-   * Recipients per status for each campaign, and the 429s its sends met, in one query (and one scan) for any number
-   * of campaigns.
+   * Recipients per status for each campaign, and the 429s its sends met: read from campaign_recipient_count, which
+   * statement-level triggers on campaign_recipient keep exact (see the recipient_counts migration), so the answer
+   * costs a few index rows per campaign however many recipients it has. Statuses without recipients are absent.
    */
   async countsByStatus(campaignIds: string[]): Promise<Map<string, StatusCounts>> {
     const result = new Map<string, StatusCounts>();
@@ -390,9 +396,8 @@ export class DispatchRepository {
       count: number;
       rateLimited: number;
     }>(
-      `SELECT campaign_id AS "campaignId", status, count(*)::int AS count,
-              coalesce(sum(rate_limited_count), 0)::int AS "rateLimited"
-       FROM campaign_recipient WHERE campaign_id = ANY($1::uuid[]) GROUP BY campaign_id, status`,
+      `SELECT campaign_id AS "campaignId", status, recipients::int AS count, rate_limited::int AS "rateLimited"
+       FROM campaign_recipient_count WHERE campaign_id = ANY($1::uuid[]) AND recipients > 0`,
       [campaignIds],
     );
     for (const row of rows) {
