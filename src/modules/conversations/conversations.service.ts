@@ -367,19 +367,21 @@ export class ConversationsService {
     const alertId = messageExternalId(recipientId);
     const existing = await this.messages.findByExternalId(channel.id, alertId);
     if (existing && existing.status !== 'SENT') return null; // delivered already: this is a later message
-    if (existing) {
-      const delivered = await this.messages.transition(existing.id, 'DELIVERED');
-      return { message: delivered ?? existing, created: delivered !== null };
-    }
-    return this.messages.insertOnce({
-      channelId: channel.id,
-      threadId: thread.id,
-      direction: 'OUTBOUND',
-      author: 'SYSTEM',
-      idOnExternalPlatform: alertId,
-      content: agent.content,
-      status: 'DELIVERED',
-    });
+    const stored = existing
+      ? { message: existing, created: false }
+      : await this.messages.insertOnce({
+          channelId: channel.id,
+          threadId: thread.id,
+          direction: 'OUTBOUND',
+          author: 'SYSTEM',
+          idOnExternalPlatform: alertId,
+          content: agent.content,
+          status: 'DELIVERED',
+        });
+    if (stored.created || stored.message.status !== 'SENT') return stored;
+    // Recorded by the send (earlier, or in the same instant: it won the insert): delivered now.
+    const delivered = await this.messages.transition(stored.message.id, 'DELIVERED');
+    return { message: delivered ?? stored.message, created: delivered !== null };
   }
 
   private async queueCloseInCxone(threadId: string): Promise<void> {

@@ -85,8 +85,15 @@ export class MessagesRepository {
         message.createdAt ?? null,
       ],
     );
-    const { created, ...row } = rows[0];
-    return { message: row, created };
+    if (rows[0]) {
+      const { created, ...row } = rows[0];
+      return { message: row, created };
+    }
+    // A concurrent insert of the same message committed while this one waited for it: this statement's snapshot is
+    // older than that row, so it is read by a new one.
+    const stored = await this.findByExternalId(message.channelId, message.idOnExternalPlatform);
+    if (!stored) throw new Error(`message ${message.idOnExternalPlatform} neither inserted nor found`);
+    return { message: stored, created: false };
   }
 
   /**

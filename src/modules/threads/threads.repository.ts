@@ -178,7 +178,12 @@ export class ThreadsRepository {
       [conversation.channelId, conversation.contactId, conversation.idOnExternalPlatform, conversation.origin],
     );
     const row = rows[0];
-    return { thread: (await this.findById(row.id))!, created: row.created };
+    if (row) return { thread: (await this.findById(row.id))!, created: row.created };
+    // A concurrent insert of the same thread (e.g. the alert's send recording it) committed while this one waited for
+    // it: this statement's snapshot is older than that row, so it is read by a new one.
+    const stored = await this.findByExternalId(conversation.channelId, conversation.idOnExternalPlatform);
+    if (!stored) throw new Error(`thread ${conversation.idOnExternalPlatform} neither inserted nor found`);
+    return { thread: stored, created: false };
   }
 
   /**
