@@ -157,7 +157,7 @@ describe('campaign recipient counts', () => {
 
     const rows = await counted();
     expect(rows.map((r) => r.status)).toEqual(expect.arrayContaining(['SENT', 'FAILED', 'QUEUED', 'CANCELLED']));
-    expect(rows.some((r) => r.rateLimited > 0)).toBe(true);
+    expect(rows.filter((r) => r.rateLimited > 0)).not.toEqual([]);
     expect(await kept()).toEqual(rows);
 
     // And the campaign GET answers them: totals, per-status counts, the 429s and the deferred rows.
