@@ -300,13 +300,13 @@ describe('the opt-out API: PUT/GET/DELETE, CSV import and export', () => {
 
     it('stops a send already claimed and waiting for its rate slot when the customer opts out meanwhile', async () => {
       await admin.patch(`/api/v1/accounts/${sms.accountId}`, { rateLimitPerSecond: 1 });
-      const [gus, hal, ivy] = phones(3);
+      const [gus, hal, jo, kim, ivy] = phones(5);
       const campaign = await createCampaign(admin, {
         channelId: sms.id,
-        recipients: [{ to: gus }, { to: hal }, { to: ivy }],
+        recipients: [gus, hal, jo, kim, ivy].map((to) => ({ to })),
         start: true,
       });
-      // ivy's slot is two seconds away: her row is claimed (its consent read with the claim) and waits for it
+      // ivy's slot is four seconds away: her row is claimed (its consent read with the claim) and waits for it
       await eventually(
         () => allRecipients(admin, campaign.id),
         (rows) => rows.find((r) => r.address === ivy)?.status === 'SENDING',
@@ -316,7 +316,13 @@ describe('the opt-out API: PUT/GET/DELETE, CSV import and export', () => {
 
       const done = await waitForCampaign(admin, campaign.id);
       const statuses = Object.fromEntries((await allRecipients(admin, done.id)).map((r) => [r.address, r.status]));
-      expect(statuses).toEqual({ [gus]: 'SENT', [hal]: 'SENT', [ivy]: 'SKIPPED_OPTED_OUT' });
+      expect(statuses).toEqual({
+        [gus]: 'SENT',
+        [hal]: 'SENT',
+        [jo]: 'SENT',
+        [kim]: 'SENT',
+        [ivy]: 'SKIPPED_OPTED_OUT',
+      });
       expect((await outboundTo(ivy)).length).toBe(0);
     });
   });

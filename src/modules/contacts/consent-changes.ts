@@ -17,8 +17,10 @@ export interface ConsentMark {
 }
 
 /**
- * Tells whether a customer's consent (opted out, last inbound message) may have changed since it was read, without a
- * query: a trigger on the contact table announces every change of either (LISTEN/NOTIFY, delivered on commit), and a
+ * Tells whether a customer's consent may have changed since it was read, without a query: a trigger on the contact
+ * table announces every change of its opt-out (LISTEN/NOTIFY, delivered on commit; not of the last inbound message,
+ * which would make every customer message notify: a WhatsApp window that opens after the claim is used from the
+ * customer's next send), and a
  * read is trusted only while the listening connection has stayed up since it, for at most a minute. The send path
  * reads consent in the statement that claims a recipient and asks here, just before the send, whether it must read
  * it again: a STOP that committed after the claim arrives as a notification and forces the read.
