@@ -80,12 +80,19 @@ export class AppConfig {
     maxRateLimited: number;
     /** The rate limiter's margin on each one-second window: its floor, and how it adapts to 429s (AdaptiveMargin). */
     rateLimitMargin: {
+      /** The configured margin: where the margin starts and the lowest it narrows to. */
       floorMs: number;
+      /** The widest it gets. Equal to floorMs: a fixed margin. */
       maxMs: number;
+      /** Added on a burst of 429s that follows the previous burst within repeatMs. */
       widenStepMs: number;
+      /** Two bursts of 429s at most this far apart widen the margin; an isolated one only pauses. */
       repeatMs: number;
+      /** Taken off after each quiet period. */
       narrowStepMs: number;
+      /** How long without a 429 (and without a change) before the margin narrows one step. */
       quietMs: number;
+      /** How long a margin that drew a 429 is not narrowed back into. */
       memoryMs: number;
     };
     sweeperIntervalMs: number;

@@ -5,23 +5,8 @@ import { RedisService } from '@/infra/redis/redis.service';
 import { Clock } from '@/infra/time/clock';
 import { DispatchMetrics } from './dispatch.metrics';
 
-/** How the margin moves (RATE_LIMIT_MARGIN_* variables). */
-export interface MarginSettings {
-  /** The configured margin: where the margin starts and the lowest it narrows to. */
-  floorMs: number;
-  /** The widest it gets. Equal to floorMs: a fixed margin. */
-  maxMs: number;
-  /** Added on a burst of 429s that follows the previous burst within repeatMs. */
-  widenStepMs: number;
-  /** Two bursts of 429s at most this far apart widen the margin; an isolated one only pauses. */
-  repeatMs: number;
-  /** Taken off after each quiet period. */
-  narrowStepMs: number;
-  /** How long without a 429 (and without a change) before the margin narrows one step. */
-  quietMs: number;
-  /** How long a margin that drew a 429 is not narrowed back into. */
-  memoryMs: number;
-}
+/** How the margin moves (RATE_LIMIT_MARGIN_* variables; documented where the configuration declares them). */
+export type MarginSettings = AppConfig['dispatch']['rateLimitMargin'];
 
 /** One account's learned margin, shared by every process (times are ms since the epoch). */
 export interface MarginState {
