@@ -65,7 +65,8 @@ export class BenchStack {
   }
 
   async teardown(): Promise<void> {
-    for (const p of this.processes) await p.stop('SIGKILL');
+    // A profiled run (BENCH_NODE_ARGS) ends its processes gently, so that they write their profiles.
+    for (const p of this.processes) await p.stop(process.env.BENCH_NODE_ARGS ? 'SIGTERM' : 'SIGKILL');
     const admin = new URL(this.databaseUrl);
     const name = admin.pathname.slice(1);
     admin.pathname = '/postgres';
@@ -93,7 +94,9 @@ export class BenchProcess {
     script: string,
     env: Record<string, string>,
   ) {
-    this.child = spawn(process.execPath, [script], {
+    // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=prof") goes to every service process, for profiling a bench.
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    this.child = spawn(process.execPath, [...nodeArgs, script], {
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', SIMULATOR_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

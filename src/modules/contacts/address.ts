@@ -1,4 +1,7 @@
 import { parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js/min';
+import { installPhonePatternCache } from './phone-pattern-cache';
+
+installPhonePatternCache();
 
 export type AddressKind = 'SMS' | 'WHATSAPP' | 'BYOC_CHAT';
 
