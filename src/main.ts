@@ -13,7 +13,7 @@ const IDLE_SWEEP_MS = 100;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  if (!config.app.runsApi) boundHeapGrowth(config.app.workerHeapGrowingPercent);
+  boundHeapGrowth(config.app.heapGrowingPercent);
   // Without a CXone tenant, `npm start` plays CXone itself: the simulator listens first, so the first sends find it.
   const simulator = config.simulator.embedded ? await startEmbeddedSimulator(config) : undefined;
   const app = await createApp(config);
@@ -34,12 +34,14 @@ async function startEmbeddedSimulator(config: AppConfig): Promise<NestFastifyApp
 }
 
 /**
- * The worker keeps little alive (~50 MB of heap: every buffer is a bounded batch) but allocates fast while it sends;
+ * Both roles keep little alive but allocate fast: the worker while it sends (~50 MB of live heap, every buffer a
+ * bounded batch), the api while it takes in an upload (rows parsed, checked and staged as COPY text, batch by batch).
  * V8 by default lets the old generation grow to two or three times what its last full collection kept before it
- * collects again, which took a 50,000-recipient run from 140 MB at boot to over 300 MB resident, nearly all garbage.
- * A lower growing factor collects sooner, for more (mostly concurrent) collections: 100% kept a 10,000-send run at
- * 192 MB (273 MB by default) for the same CPU; 25% held 164 MB but doubled the CPU per send. The flag is read at
- * every collection, so setting it at run time works.
+ * collects again, which took a 50,000-recipient run from 140 MB at boot to over 300 MB resident, nearly all garbage,
+ * and the api 187 MB above its idle size over ten 100,000-row uploads. A lower growing factor collects sooner, for
+ * more (mostly concurrent) collections: 100% kept a 10,000-send run at 192 MB (273 MB by default) for the same CPU,
+ * and the api's growth over the ten uploads at 81 MB for the same intake time; 25% held the worker at 164 MB but
+ * doubled its CPU per send. The flag is read at every collection, so setting it at run time works.
  */
 function boundHeapGrowth(percent: number): void {
   if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);

@@ -26,8 +26,8 @@ export class AppConfig {
     docsEnabled: boolean;
     trustProxy: boolean;
     shutdownTimeoutMs: number;
-    /** V8's heap growing factor for the worker role, in percent (0: V8's default); see main.ts. */
-    workerHeapGrowingPercent: number;
+    /** V8's heap growing factor, in percent (0: V8's default); see main.ts. */
+    heapGrowingPercent: number;
   };
   readonly log: { level: LogLevel };
   readonly database: {
@@ -185,7 +185,7 @@ export class AppConfig {
       docsEnabled: env.DOCS_ENABLED,
       trustProxy: env.TRUST_PROXY,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-      workerHeapGrowingPercent: env.WORKER_HEAP_GROWING_PERCENT,
+      heapGrowingPercent: env.HEAP_GROWING_PERCENT,
     };
     this.log = { level: env.LOG_LEVEL };
     this.database = {

@@ -49,11 +49,11 @@ describe('environment validation', () => {
     );
   });
 
-  it("bounds the worker's heap growth at 100% unless told otherwise, and refuses a factor out of range", () => {
-    expect(AppConfig.load({}).app.workerHeapGrowingPercent).toBe(100);
-    expect(AppConfig.load({ WORKER_HEAP_GROWING_PERCENT: '0' }).app.workerHeapGrowingPercent).toBe(0);
-    expect(() => validateEnvironment({ WORKER_HEAP_GROWING_PERCENT: '-1' })).toThrow(/WORKER_HEAP_GROWING_PERCENT/);
-    expect(() => validateEnvironment({ WORKER_HEAP_GROWING_PERCENT: 'lots' })).toThrow(/WORKER_HEAP_GROWING_PERCENT/);
+  it('bounds the heap growth at 100% unless told otherwise, and refuses a factor out of range', () => {
+    expect(AppConfig.load({}).app.heapGrowingPercent).toBe(100);
+    expect(AppConfig.load({ HEAP_GROWING_PERCENT: '0' }).app.heapGrowingPercent).toBe(0);
+    expect(() => validateEnvironment({ HEAP_GROWING_PERCENT: '-1' })).toThrow(/HEAP_GROWING_PERCENT/);
+    expect(() => validateEnvironment({ HEAP_GROWING_PERCENT: 'lots' })).toThrow(/HEAP_GROWING_PERCENT/);
   });
 
   it('derives the roles a process runs from APP_ROLE', () => {

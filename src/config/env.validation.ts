@@ -133,12 +133,12 @@ export class EnvironmentVariables {
   @Max(600000)
   SHUTDOWN_TIMEOUT_MS = 25000;
 
-  /** Worker role: how far (percent) V8 lets the heap grow past what the last full GC kept; 0: V8's own choice. */
+  /** How far (percent) V8 lets the heap grow past what the last full GC kept, in every role; 0: V8's own choice. */
   @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(400)
-  WORKER_HEAP_GROWING_PERCENT = 100;
+  HEAP_GROWING_PERCENT = 100;
 
   // ── CXone tenant (the default account). Unset CXONE_CLIENT_ID = no tenant: the built-in simulator is used. ──
 
