@@ -77,11 +77,11 @@ export class DispatchRepository {
       `UPDATE campaign_recipient r SET status = 'QUEUED', generation = r.generation + 1, queued_at = now(), updated_at = now()
        FROM (
          SELECT r2.id FROM campaign_recipient r2 JOIN campaign c ON c.id = r2.campaign_id
-         WHERE r2.campaign_id = $1 AND r2.status = ANY($3::"RecipientStatus"[]) AND c.status = 'RUNNING'
+         WHERE r2.campaign_id = $1 AND r2.status = $3::"RecipientStatus" AND c.status = 'RUNNING'
          ORDER BY r2.seq LIMIT $2 FOR UPDATE OF r2 SKIP LOCKED) picked
        WHERE r.id = picked.id
        RETURNING r.id, r.generation, r.attempts, r.not_before AS "notBefore", r.seq`,
-      [campaignId, limit, among(recipientAllowedFrom('QUEUED'), 'PENDING')],
+      [campaignId, limit, QUEUED_FROM_PENDING],
     );
     // UPDATE … RETURNING does not keep the subquery's order.
     return (rows as Array<QueuedRow & { seq: string }>)
@@ -96,19 +96,28 @@ export class DispatchRepository {
    * message (for the check before the send) are read in the same statement.
    */
   async claimMany(refs: RecipientRef[]): Promise<Array<ClaimedRow | null>> {
+    // Each row is reached by its id, whatever the tables' statistics say: the campaign is read in scalar subqueries
+    // (not a join the planner may start from), the status test cannot use an index, and the contact is found by both
+    // columns of its key from the claimed row. Written as a join with campaign, a table not analysed since its intake
+    // (autovacuum off, or not run yet) made the planner read all of the campaign's open recipients for every claim:
+    // 40 ms a statement at 50,000 recipients, growing with the campaign.
     const { rows } = await this.prisma.pool.query<ClaimedRow>(
       `WITH claimed AS (
          UPDATE campaign_recipient r SET status = 'SENDING', updated_at = now()
-         FROM campaign c, unnest($1::uuid[], $2::int[]) AS s(id, generation)
-         WHERE r.id = s.id AND r.generation = s.generation AND r.status = ANY($3::"RecipientStatus"[])
-           AND c.id = r.campaign_id AND c.status = 'RUNNING'
-         RETURNING r.id AS "recipientId", r.generation, r.campaign_id AS "campaignId", c.channel_id AS "channelId", r.address, r.name,
-           r.parameters, r.custom_fields AS "customFields", r.attempts, r.rate_limited_count AS "rateLimitedCount",
-           c.content, c.custom_fields AS "campaignCustomFields", c.fallback_template AS "fallbackTemplate",
-           c.quiet_start_minute AS "quietStartMinute", c.quiet_end_minute AS "quietEndMinute",
-           c.ignore_quiet_hours AS "ignoreQuietHours", coalesce(r.time_zone, c.time_zone, 'UTC') AS "timeZone")
-       SELECT claimed.*, coalesce(ct.opted_out, false) AS "optedOut", ct.last_inbound_at AS "lastInboundAt"
-       FROM claimed LEFT JOIN contact ct ON ct.channel_id = claimed."channelId" AND ct.address = claimed.address`,
+         FROM unnest($1::uuid[], $2::int[]) AS s(id, generation)
+         WHERE r.id = s.id AND r.generation = s.generation AND r.status::text = ANY($3::text[])
+           AND (SELECT c.status FROM campaign c WHERE c.id = r.campaign_id) = 'RUNNING'
+         RETURNING r.id, r.generation, r.campaign_id, r.address, r.name, r.parameters, r.custom_fields, r.attempts,
+           r.rate_limited_count, r.time_zone, (SELECT c.channel_id FROM campaign c WHERE c.id = r.campaign_id) AS channel_id)
+       SELECT claimed.id AS "recipientId", claimed.generation, claimed.campaign_id AS "campaignId",
+         claimed.channel_id AS "channelId", claimed.address, claimed.name, claimed.parameters,
+         claimed.custom_fields AS "customFields", claimed.attempts, claimed.rate_limited_count AS "rateLimitedCount",
+         c.content, c.custom_fields AS "campaignCustomFields", c.fallback_template AS "fallbackTemplate",
+         c.quiet_start_minute AS "quietStartMinute", c.quiet_end_minute AS "quietEndMinute",
+         c.ignore_quiet_hours AS "ignoreQuietHours", coalesce(claimed.time_zone, c.time_zone, 'UTC') AS "timeZone",
+         coalesce(ct.opted_out, false) AS "optedOut", ct.last_inbound_at AS "lastInboundAt"
+       FROM claimed JOIN campaign c ON c.id = claimed.campaign_id
+       LEFT JOIN contact ct ON ct.channel_id = claimed.channel_id AND ct.address = claimed.address`,
       [refs.map((r) => r.recipientId), refs.map((r) => r.generation), recipientAllowedFrom('SENDING')],
     );
     const byRef = new Map(rows.map((row) => [`${row.recipientId}/${row.generation}`, row]));
@@ -447,6 +456,16 @@ export class DispatchRepository {
  * The statuses among `wanted` that the state machine allows here: a statement meant for one edge (e.g. SENDING →
  * PENDING) matches nothing if the machine no longer has that edge, instead of moving rows along an edge it forbids.
  */
+/**
+ * The one status queuing takes rows from, as a single value: `status = <one value>` lets the (campaign, status, seq)
+ * index hand rows over in seq order, so LIMIT stops after the batch; `= ANY(array)` made PostgreSQL read and sort
+ * every pending row of the campaign for each batch of 1,000 (42,000 rows at 50,000 recipients).
+ */
+const QUEUED_FROM_PENDING: RecipientStatus = (() => {
+  if (!recipientAllowedFrom('QUEUED').includes('PENDING')) throw new Error('PENDING → QUEUED is not a transition');
+  return 'PENDING' as RecipientStatus;
+})();
+
 function among<S extends string>(allowed: readonly S[], ...wanted: S[]): S[] {
   return wanted.filter((s) => allowed.includes(s));
 }

@@ -123,6 +123,8 @@ export class ConversationStore {
   private contacts = new Map<string, SimContact>();
   private messages: SimMessage[] = [];
   private messagesByExternalId = new Map<string, SimMessage>();
+  /** Each contact's messages in the order they were added (GET /contacts/{n}/messages: reconciliation polls it). */
+  private messagesByContact = new Map<string, SimMessage[]>();
   private firstAnswers = new Map<string, DfoMessageResponse>();
   private readonly contactNumbers = new ContactNumbers();
   private messageSeq = 0;
@@ -295,6 +297,9 @@ export class ConversationStore {
       createdAtWithMilliseconds: isoAt(input.createdAt),
     };
     this.messages.push(message);
+    const ofContact = this.messagesByContact.get(message.contactNumber);
+    if (ofContact) ofContact.push(message);
+    else this.messagesByContact.set(message.contactNumber, [message]);
     if (message.idOnExternalPlatform) this.indexExternalId(message);
     return message;
   }
@@ -315,7 +320,7 @@ export class ConversationStore {
   }
 
   messagesOfContact(contactNumber: string): SimMessage[] {
-    return this.messages.filter((m) => m.contactNumber === contactNumber);
+    return [...(this.messagesByContact.get(contactNumber) ?? [])];
   }
 
   // ── dedupe ──
@@ -341,6 +346,7 @@ export class ConversationStore {
     this.contacts = new Map();
     this.messages = [];
     this.messagesByExternalId = new Map();
+    this.messagesByContact = new Map();
     this.firstAnswers = new Map();
     this.messageSeq = 0;
     this.seed();
