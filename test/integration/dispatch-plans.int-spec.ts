@@ -66,7 +66,7 @@ describe('dispatch statements against misleading statistics', () => {
             `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
             params,
           );
-          plans.push(rows[0]!['QUERY PLAN'][0]!.Plan);
+          plans.push(rows[0]['QUERY PLAN'][0].Plan);
           return { rows: [] };
         },
       },
@@ -84,10 +84,10 @@ describe('dispatch statements against misleading statistics', () => {
 
       // Queuing reads its 100 rows and updates them by id; the claim looks up its 10 (rows read, and at most).
       const reads = {
-        queue: [rowsRead(plans[0]!, 'campaign_recipient'), 200],
-        claim: [rowsRead(plans[1]!, 'campaign_recipient'), 20],
+        queue: [rowsRead(plans[0], 'campaign_recipient'), 200],
+        claim: [rowsRead(plans[1], 'campaign_recipient'), 20],
       };
-      expect(Object.entries(reads).filter(([, [read, most]]) => read! > most!)).toEqual([]);
+      expect(Object.entries(reads).filter(([, [read, most]]) => read > most)).toEqual([]);
       expect(reads.claim[0]).toBeGreaterThanOrEqual(10); // (it did claim them)
     } finally {
       await client.query('ROLLBACK');

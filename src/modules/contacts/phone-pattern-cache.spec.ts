@@ -25,6 +25,7 @@ function verdicts(numbers: string[]): string[] {
 }
 
 describe('phone pattern cache', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file outside the package's exports, by path
   const helper = require(
     join(dirname(require.resolve('libphonenumber-js/package.json')), 'build', 'helpers', 'matchesEntirely.js'),
   ) as { default: unknown };

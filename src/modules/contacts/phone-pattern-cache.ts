@@ -12,6 +12,7 @@ interface MatcherModule {
 function matcherModule(): MatcherModule | null {
   try {
     const root = dirname(require.resolve('libphonenumber-js/package.json'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file outside the package's exports, by path
     const loaded = require(join(root, 'build', 'helpers', 'matchesEntirely.js')) as Partial<MatcherModule>;
     return typeof loaded?.default === 'function' ? (loaded as MatcherModule) : null;
   } catch {

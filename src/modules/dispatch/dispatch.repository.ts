@@ -463,7 +463,7 @@ export class DispatchRepository {
  */
 const QUEUED_FROM_PENDING: RecipientStatus = (() => {
   if (!recipientAllowedFrom('QUEUED').includes('PENDING')) throw new Error('PENDING → QUEUED is not a transition');
-  return 'PENDING' as RecipientStatus;
+  return 'PENDING';
 })();
 
 function among<S extends string>(allowed: readonly S[], ...wanted: S[]): S[] {
