@@ -453,19 +453,19 @@ export class DispatchRepository {
 }
 
 /**
- * The statuses among `wanted` that the state machine allows here: a statement meant for one edge (e.g. SENDING →
- * PENDING) matches nothing if the machine no longer has that edge, instead of moving rows along an edge it forbids.
- */
-/**
  * The one status queuing takes rows from, as a single value: `status = <one value>` lets the (campaign, status, seq)
  * index hand rows over in seq order, so LIMIT stops after the batch; `= ANY(array)` made PostgreSQL read and sort
  * every pending row of the campaign for each batch of 1,000 (42,000 rows at 50,000 recipients).
  */
-const QUEUED_FROM_PENDING: RecipientStatus = (() => {
+const QUEUED_FROM_PENDING = ((): RecipientStatus => {
   if (!recipientAllowedFrom('QUEUED').includes('PENDING')) throw new Error('PENDING → QUEUED is not a transition');
   return 'PENDING';
 })();
 
+/**
+ * The statuses among `wanted` that the state machine allows here: a statement meant for one edge (e.g. SENDING →
+ * PENDING) matches nothing if the machine no longer has that edge, instead of moving rows along an edge it forbids.
+ */
 function among<S extends string>(allowed: readonly S[], ...wanted: S[]): S[] {
   return wanted.filter((s) => allowed.includes(s));
 }

@@ -458,14 +458,14 @@ export class ThreadsRepository {
     return rows;
   }
 
-  /** Per campaign: threads answered, opted out by a message on them, and auto-closed unanswered. */
+  /**
+   * Per campaign: threads answered, opted out by a message on them, and auto-closed unanswered, as the triggers on
+   * thread keep them (campaign_thread_outcome; a campaign none of whose threads has an outcome yet has no row).
+   */
   async outcomesOf(campaignIds: string[]): Promise<Map<string, CampaignOutcomes>> {
     const { rows } = await this.prisma.pool.query<CampaignOutcomes & { campaignId: string }>(
-      `SELECT campaign_id AS "campaignId",
-         count(*) FILTER (WHERE first_reply_at IS NOT NULL)::int AS replied,
-         count(*) FILTER (WHERE opted_out_at IS NOT NULL)::int AS "optedOut",
-         count(*) FILTER (WHERE status = 'CLOSED' AND close_reason = 'UNANSWERED')::int AS "autoClosed"
-       FROM thread WHERE campaign_id = ANY($1::uuid[]) GROUP BY campaign_id`,
+      `SELECT campaign_id AS "campaignId", replied::int, opted_out::int AS "optedOut", auto_closed::int AS "autoClosed"
+       FROM campaign_thread_outcome WHERE campaign_id = ANY($1::uuid[])`,
       [campaignIds],
     );
     return new Map(rows.map(({ campaignId, ...outcomes }) => [campaignId, outcomes]));
