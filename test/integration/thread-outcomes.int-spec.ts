@@ -78,12 +78,12 @@ describe('campaign thread outcomes', () => {
     const a = await createCampaign(admin, { channelId: channel.id, start: false });
     const b = await createCampaign(admin, { channelId: channel.id, start: false });
     const threads = await addThreads(a, 30);
-    const others = await addThreads(b, 10);
+    await addThreads(b, 10);
     await expectKeptToMatch(); // (no outcome yet: nothing kept)
     expect(await kept()).toEqual([]);
 
     // inserted with an outcome already (a reply recorded with the thread)
-    const answeredAtInsert = await addThreads(a, 2, true);
+    await addThreads(a, 2, true);
     await expectKeptToMatch();
 
     // one reply, then many in one statement; an opt-out by message on an answered thread and on an unanswered one
@@ -149,8 +149,6 @@ describe('campaign thread outcomes', () => {
         replyRate: undefined,
       });
     }
-    expect(answeredAtInsert).toHaveLength(2);
-    expect(others).toHaveLength(10);
 
     // the campaign deleted with its channel: its threads and outcomes go with it
     await pool.query(`DELETE FROM campaign WHERE id = $1`, [b.id]);

@@ -319,8 +319,8 @@ export class ConversationStore {
     return this.messages;
   }
 
-  messagesOfContact(contactNumber: string): SimMessage[] {
-    return [...(this.messagesByContact.get(contactNumber) ?? [])];
+  messagesOfContact(contactNumber: string): readonly SimMessage[] {
+    return this.messagesByContact.get(contactNumber) ?? [];
   }
 
   // ── dedupe ──
