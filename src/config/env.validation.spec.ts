@@ -54,6 +54,9 @@ describe('environment validation', () => {
     expect(AppConfig.load({ HEAP_GROWING_PERCENT: '0' }).app.heapGrowingPercent).toBe(0);
     expect(() => validateEnvironment({ HEAP_GROWING_PERCENT: '-1' })).toThrow(/HEAP_GROWING_PERCENT/);
     expect(() => validateEnvironment({ HEAP_GROWING_PERCENT: 'lots' })).toThrow(/HEAP_GROWING_PERCENT/);
+    expect(() => validateEnvironment({ WORKER_HEAP_GROWING_PERCENT: '0' })).toThrow(
+      'WORKER_HEAP_GROWING_PERCENT was renamed HEAP_GROWING_PERCENT (it now applies to every role); set HEAP_GROWING_PERCENT instead',
+    );
   });
 
   it('derives the roles a process runs from APP_ROLE', () => {

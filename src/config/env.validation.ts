@@ -521,6 +521,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables that were renamed: a deployment still setting the old name is told so instead of silently ignored. */
+const RENAMED_VARIABLES: Record<string, { to: string; why: string }> = {
+  WORKER_HEAP_GROWING_PERCENT: { to: 'HEAP_GROWING_PERCENT', why: 'it now applies to every role' },
+};
+
 /** Parses and validates the environment once; throws ConfigError naming every bad variable. */
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
   const present: Record<string, string> = {};
@@ -535,6 +540,9 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     return got === undefined ? messages : `${messages} (got "${redactIfSecret(e.property, got)}")`;
   });
   problems.push(...crossFieldProblems(env));
+  for (const [old, { to, why }] of Object.entries(RENAMED_VARIABLES)) {
+    if (present[old] !== undefined) problems.push(`${old} was renamed ${to} (${why}); set ${to} instead`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return env;
 }
