@@ -57,9 +57,9 @@ describe('dispatch statements against misleading statistics', () => {
     await t.close();
   });
 
-  it('queues a batch reading about the batch, and claims reading only the claimed rows', async () => {
-    const plans: PlanNode[] = [];
-    const explaining = new DispatchRepository({
+  /** A repository whose statements run under EXPLAIN ANALYZE, their plans collected in `plans` (no rows answered). */
+  function explainingRepository(plans: PlanNode[]): DispatchRepository {
+    return new DispatchRepository({
       pool: {
         query: async (sql: string, params: unknown[]) => {
           const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
@@ -71,6 +71,11 @@ describe('dispatch statements against misleading statistics', () => {
         },
       },
     } as unknown as PrismaService);
+  }
+
+  it('queues a batch reading about the batch, and claims reading only the claimed rows', async () => {
+    const plans: PlanNode[] = [];
+    const explaining = explainingRepository(plans);
     await client.query('BEGIN');
     try {
       await explaining.queuePending(campaignId, 100);
@@ -89,6 +94,34 @@ describe('dispatch statements against misleading statistics', () => {
       };
       expect(Object.entries(reads).filter(([, [read, most]]) => read > most)).toEqual([]);
       expect(reads.claim[0]).toBeGreaterThanOrEqual(10); // (it did claim them)
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  });
+
+  it("finds a running campaign's few stuck rows without reading the sent ones", async () => {
+    const plans: PlanNode[] = [];
+    const explaining = explainingRepository(plans);
+    await client.query('BEGIN');
+    try {
+      // All but 5 sent; those 5 have been SENDING for an hour (their job lost), and 5 more PENDING as long.
+      await client.query(
+        `UPDATE campaign_recipient SET status = 'SENT', updated_at = now() - interval '1 hour' WHERE campaign_id = $1`,
+        [campaignId],
+      );
+      await client.query(
+        `UPDATE campaign_recipient SET status = CASE WHEN seq % 2 = 0 THEN 'SENDING' ELSE 'PENDING' END::"RecipientStatus"
+         WHERE id IN (SELECT id FROM campaign_recipient WHERE campaign_id = $1 ORDER BY seq LIMIT 10)`,
+        [campaignId],
+      );
+      await explaining.staleInFlight(60_000, 100);
+      await explaining.campaignsWithIdlePending(60_000);
+      const reads = {
+        staleInFlight: [rowsRead(plans[0], 'campaign_recipient'), 20],
+        campaignsWithIdlePending: [rowsRead(plans[1], 'campaign_recipient'), 20],
+      };
+      expect(Object.entries(reads).filter(([, [read, most]]) => read > most)).toEqual([]);
+      expect(reads.staleInFlight[0]).toBeGreaterThanOrEqual(5); // (it did find them)
     } finally {
       await client.query('ROLLBACK');
     }
