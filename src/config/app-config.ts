@@ -72,6 +72,8 @@ export class AppConfig {
     credentialsKey: Buffer;
     credentialsKeyIsDevelopmentDefault: boolean;
     concurrency: number;
+    /** First tries queued together go out this many to a job (1: a job per recipient). */
+    batchSize: number;
     maxAttempts: number;
     /** First retry after 0.5-1 × this; the ceiling doubles per attempt (capped at a minute). */
     retryBaseMs: number;
@@ -213,6 +215,7 @@ export class AppConfig {
         : createHash('sha256').update('threadline development credentials key (not for production)').digest(),
       credentialsKeyIsDevelopmentDefault: !env.CREDENTIALS_ENCRYPTION_KEY,
       concurrency: env.DISPATCH_CONCURRENCY,
+      batchSize: env.DISPATCH_BATCH_SIZE,
       maxAttempts: env.DISPATCH_MAX_ATTEMPTS,
       retryBaseMs: env.DISPATCH_RETRY_BASE_MS,
       stallAfterMs: env.DISPATCH_STALL_AFTER_MS,

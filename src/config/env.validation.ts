@@ -334,6 +334,12 @@ export class EnvironmentVariables {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(100)
+  DISPATCH_BATCH_SIZE = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   @Max(50)
   DISPATCH_MAX_ATTEMPTS = 8;
 

@@ -78,7 +78,7 @@ describe('dispatch statements against misleading statistics', () => {
     const explaining = explainingRepository(plans);
     await client.query('BEGIN');
     try {
-      await explaining.queuePending(campaignId, 100);
+      await explaining.queuePending(campaignId, 100, { batchSize: 10, concurrency: 10 });
       // Every recipient queued, which the statistics do not know: the claim must still go by the ids it is given.
       const { rows } = await client.query<{ id: string; generation: number }>(
         `UPDATE campaign_recipient SET status = 'QUEUED', generation = generation + 1 WHERE campaign_id = $1

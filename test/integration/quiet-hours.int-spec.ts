@@ -194,8 +194,18 @@ describe('quiet hours: deferred to the recipient’s window, in its own time zon
 
     // queued again in a new generation, whose jobs wait for the window (not run at once only to be deferred again)
     const queue = t.app.get(QueueService).dynamicQueue(dispatchQueueName(sms.accountId));
+    // (each row's job now: the generation the resume queued it in)
+    const current = async (): Promise<Set<string>> =>
+      new Set(
+        (await t.app.get(PrismaService).campaignRecipient.findMany({ where: { campaignId: created.id } })).map(
+          (r) => `r-${r.id}-${r.generation}`,
+        ),
+      );
     const resumed = await eventually(
-      async () => (await queue.getDelayed()).filter((job) => (job.data as { generation: number }).generation === 2),
+      async () => {
+        const ids = await current();
+        return (await queue.getDelayed()).filter((job) => ids.has(job.id!));
+      },
       (jobs) => jobs.length === 2,
       { what: 'the resumed jobs delayed', timeoutMs: LEAD_MS - 3000 },
     );

@@ -105,7 +105,9 @@ describe('campaign recipient counts', () => {
     for (const id of ids) expect((await admin.post(`/api/v1/campaigns/${id}/start`)).status).toBe(200);
 
     // Queue while more recipients arrive (CSV and JSON, into the same campaigns), several dispatchers per campaign.
-    const queueing = ids.flatMap((id) => [0, 1, 2].map(() => dispatch.queuePending(id, 80)));
+    const queueing = ids.flatMap((id) =>
+      [0, 1, 2].map(() => dispatch.queuePending(id, 80, { batchSize: 10, concurrency: 10 })),
+    );
     const [queued] = await Promise.all([
       Promise.all(queueing).then((batches) => batches.flat()),
       ...ids.map((id) => upload(id, 150)),
@@ -149,8 +151,8 @@ describe('campaign recipient counts', () => {
       admin.post(`/api/v1/campaigns/${cancelled.id}/cancel`).then((res) => expect(res.status).toBe(200)),
       admin.post(`/api/v1/campaigns/${paused.id}/pause`).then((res) => expect(res.status).toBe(200)),
       upload(ids[0], 120),
-      dispatch.queuePending(ids[1], 100),
-      dispatch.queuePending(ids[0], 100),
+      dispatch.queuePending(ids[1], 100, { batchSize: 10, concurrency: 10 }),
+      dispatch.queuePending(ids[0], 100, { batchSize: 10, concurrency: 10 }),
     ]);
     // Retry-failed resets failed rows (and their 429 counts) to pending.
     expect((await admin.post(`/api/v1/campaigns/${ids[1]}/retry-failed`)).status).toBe(200);

@@ -36,6 +36,8 @@ export enum JobName {
   SweepCampaigns = 'campaigns.sweep',
   /** Send one recipient's message through CXone (on the account's dispatch queue). */
   SendToRecipient = 'dispatch.send',
+  /** Send the first tries of several recipients queued together, one after another (on the account's dispatch queue). */
+  SendBatch = 'dispatch.send-batch',
   /** Relay a customer's chat message to CXone (DFO create message). */
   RelayCustomerMessage = 'conversations.relay',
   /** Close the CXone contact of a conversation that ended in Threadline (idle, the customer). */
@@ -65,6 +67,10 @@ export interface JobPayloads {
   [JobName.StartScheduledCampaign]: TracedPayload & { campaignId: string };
   [JobName.SweepCampaigns]: TracedPayload;
   [JobName.SendToRecipient]: TracedPayload & { recipientId: string; generation: number };
+  [JobName.SendBatch]: TracedPayload & {
+    accountId: string;
+    recipients: Array<{ recipientId: string; generation: number }>;
+  };
   [JobName.RelayCustomerMessage]: TracedPayload & { messageId: string };
   [JobName.CloseCxoneContact]: TracedPayload & { threadId: string };
   [JobName.SweepConversations]: TracedPayload;
@@ -82,6 +88,7 @@ export const JOB_QUEUE: { readonly [N in JobName]: QueueName | typeof DISPATCH_Q
   [JobName.StartScheduledCampaign]: QueueName.Campaigns,
   [JobName.SweepCampaigns]: QueueName.Campaigns,
   [JobName.SendToRecipient]: DISPATCH_QUEUE,
+  [JobName.SendBatch]: DISPATCH_QUEUE,
   [JobName.RelayCustomerMessage]: QueueName.Conversations,
   [JobName.CloseCxoneContact]: QueueName.Conversations,
   [JobName.SweepConversations]: QueueName.Conversations,

@@ -7,6 +7,9 @@ import { DispatchService, SEND_PRIORITY } from './dispatch.service';
 import { SenderService, SendOutcome } from './sender.service';
 import { SweeperService, SweepReport } from './sweeper.service';
 
+/** How a batch's recipients ended up in one run of it. */
+type BatchOutcome = SendOutcome | 'failed' | 'retry' | 'deferred';
+
 /** Job handlers of the send pipeline: thin, each delegates to a service; BullMQ's mechanics stay here. */
 @Injectable()
 export class DispatchProcessor {
@@ -32,6 +35,41 @@ export class DispatchProcessor {
   @JobHandler(JobName.SweepCampaigns)
   sweep(): Promise<SweepReport> {
     return this.sweeper.sweep();
+  }
+
+  /**
+   * A batch's first tries, one after another, each as its own job would send it. A recipient that must wait on its
+   * own (a retry's backoff, its quiet hours) leaves the batch for a job of its own; no rate slot soon (or shutting
+   * down) and a 429 put the whole batch back, to go on where it stopped (the recipients it finished are no longer
+   * its to claim, so they cost one statement each and are not sent again).
+   */
+  @JobHandler(JobName.SendBatch)
+  async sendBatch(job: JobOf<JobName.SendBatch>, token?: string): Promise<Partial<Record<BatchOutcome, number>>> {
+    const outcomes: Partial<Record<BatchOutcome, number>> = {};
+    const count = (outcome: BatchOutcome): void => void (outcomes[outcome] = (outcomes[outcome] ?? 0) + 1);
+    const timing = { queuedAt: job.timestamp, firstRun: job.attemptsStarted <= 1 };
+    for (const recipient of job.data.recipients) {
+      const result = await this.sender.send(recipient, timing);
+      switch (result.kind) {
+        case 'done':
+          count(result.outcome);
+          break;
+        case 'failed':
+          count('failed');
+          break;
+        case 'retry':
+        case 'deferred':
+          await this.dispatch.leaveBatch(job.data.accountId, recipient, result.delayMs);
+          count(result.kind);
+          break;
+        case 'later':
+          await job.moveToDelayed(Date.now() + result.delayMs, token);
+          throw new DelayedError();
+        case 'rate_limited':
+          throw new RateLimitError();
+      }
+    }
+    return outcomes;
   }
 
   @JobHandler(JobName.SendToRecipient)

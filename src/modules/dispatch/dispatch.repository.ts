@@ -41,10 +41,13 @@ export interface SentIds {
 }
 
 /** A recipient of a running campaign that is queued or in flight, with its campaign's channel. */
-export type InFlightRow = Pick<CampaignRecipient, 'id' | 'generation' | 'status' | 'attempts' | 'notBefore'> &
+export type InFlightRow = Pick<
+  CampaignRecipient,
+  'id' | 'generation' | 'status' | 'attempts' | 'notBefore' | 'sendBatch'
+> &
   Pick<Campaign, 'channelId'>;
 
-export type QueuedRow = Pick<CampaignRecipient, 'id' | 'generation' | 'attempts' | 'notBefore'>;
+export type QueuedRow = Pick<CampaignRecipient, 'id' | 'generation' | 'attempts' | 'notBefore' | 'sendBatch'>;
 
 export type FinalStatus = Extract<
   RecipientStatus,
@@ -71,25 +74,81 @@ export class DispatchRepository {
   /**
    * Marks up to `limit` pending recipients of a running campaign QUEUED in a new generation, in the order they were
    * given, and returns them for their send jobs to be added. Concurrent dispatchers never take the same rows.
+   *
+   * First tries (no attempt yet, not deferred) of one generation are grouped into batches of up to `batchSize`, each
+   * batch's rows naming its first row as their `send_batch`; retries and deferred rows get none (a job each). A batch
+   * sends its rows one after another while `concurrency` batches run side by side, so batches are dealt like cards:
+   * each run of `concurrency × batchSize` rows is split into as many batches as it fills, row i going to batch
+   * i mod that number. The batches running together then send rows in about the order given (contiguous batches would
+   * send row 0 and row 490 in the same moment).
    */
-  async queuePending(campaignId: string, limit: number): Promise<QueuedRow[]> {
-    const { rows } = await this.prisma.pool.query<QueuedRow>(
-      `UPDATE campaign_recipient r SET status = 'QUEUED', generation = r.generation + 1, queued_at = now(), updated_at = now()
-       FROM (
-         SELECT r2.id FROM campaign_recipient r2 JOIN campaign c ON c.id = r2.campaign_id
+  async queuePending(
+    campaignId: string,
+    limit: number,
+    batching: { batchSize: number; concurrency: number },
+  ): Promise<QueuedRow[]> {
+    const { rows } = await this.prisma.pool.query<QueuedRow & { seq: string }>(
+      `WITH picked AS (
+         SELECT r2.id, r2.seq, r2.generation, (r2.attempts = 0 AND r2.not_before IS NULL) AS first_try
+         FROM campaign_recipient r2 JOIN campaign c ON c.id = r2.campaign_id
          WHERE r2.campaign_id = $1 AND r2.status = $3::"RecipientStatus" AND c.status = 'RUNNING'
-         ORDER BY r2.seq LIMIT $2 FOR UPDATE OF r2 SKIP LOCKED) picked
-       WHERE r.id = picked.id
-       RETURNING r.id, r.generation, r.attempts, r.not_before AS "notBefore", r.seq`,
+         ORDER BY r2.seq LIMIT $2 FOR UPDATE OF r2 SKIP LOCKED),
+       numbered AS (
+         SELECT id, seq, generation, first_try,
+           row_number() OVER (PARTITION BY first_try, generation ORDER BY seq) - 1 AS n
+         FROM picked),
+       dealt AS (
+         SELECT id, seq, generation, first_try, n,
+           (count(*) OVER (PARTITION BY first_try, generation, n / ($4 * $5)) + $4 - 1) / $4 AS batches
+         FROM numbered),
+       grouped AS (
+         SELECT id, CASE WHEN first_try AND $4 > 1 THEN first_value(id) OVER (
+             PARTITION BY first_try, generation, n / ($4 * $5), (n % ($4 * $5)) % batches ORDER BY seq) END AS head
+         FROM dealt)
+       UPDATE campaign_recipient r SET status = 'QUEUED', generation = r.generation + 1, queued_at = now(),
+         updated_at = now(), send_batch = grouped.head
+       FROM grouped
+       WHERE r.id = grouped.id
+       RETURNING r.id, r.generation, r.attempts, r.not_before AS "notBefore", r.send_batch AS "sendBatch", r.seq`,
       // One status as a value, not `= ANY(array)`: the (campaign, status, seq) index then hands rows over in seq order
       // and LIMIT stops after the batch; with ANY, PostgreSQL read and sorted every pending row of the campaign for
       // each batch of 1,000 (42,000 rows at 50,000 recipients). Without that edge in the machine: NULL, nothing.
-      [campaignId, limit, among(recipientAllowedFrom('QUEUED'), 'PENDING')[0] ?? null],
+      [
+        campaignId,
+        limit,
+        among(recipientAllowedFrom('QUEUED'), 'PENDING')[0] ?? null,
+        batching.batchSize,
+        batching.concurrency,
+      ],
     );
     // UPDATE … RETURNING does not keep the subquery's order.
-    return (rows as Array<QueuedRow & { seq: string }>)
+    return rows
       .sort((a, b) => Number(a.seq) - Number(b.seq))
-      .map(({ id, generation, attempts, notBefore }) => ({ id, generation, attempts, notBefore }));
+      .map(({ id, generation, attempts, notBefore, sendBatch }) => ({
+        id,
+        generation,
+        attempts,
+        notBefore,
+        sendBatch,
+      }));
+  }
+
+  /**
+   * Rows leave their batch for a job of their own (a retry or a deferral waits on its own; the sweeper re-adds a lost
+   * batch's rows one by one): a new generation, so the batch job, should it run again, can no longer claim them.
+   * Only open rows of the given generation that are still in a batch; returns them as their own jobs need them.
+   */
+  async leaveBatch(refs: RecipientRef[]): Promise<QueuedRow[]> {
+    if (refs.length === 0) return [];
+    const { rows } = await this.prisma.pool.query<QueuedRow>(
+      `UPDATE campaign_recipient r SET generation = r.generation + 1, send_batch = NULL, updated_at = now()
+       FROM unnest($1::uuid[], $2::int[]) AS s(id, generation)
+       WHERE r.id = s.id AND r.generation = s.generation AND r.send_batch IS NOT NULL
+         AND r.status IN ('QUEUED', 'SENDING')
+       RETURNING r.id, r.generation, r.attempts, r.not_before AS "notBefore", r.send_batch AS "sendBatch"`,
+      [refs.map((r) => r.recipientId), refs.map((r) => r.generation)],
+    );
+    return rows;
   }
 
   /**
@@ -339,7 +398,8 @@ export class DispatchRepository {
    */
   async staleInFlight(olderThanMs: number, limit: number, after?: string): Promise<InFlightRow[]> {
     const { rows } = await this.prisma.pool.query<InFlightRow>(
-      `SELECT r.id, r.generation, r.status, r.attempts, r.not_before AS "notBefore", c.channel_id AS "channelId"
+      `SELECT r.id, r.generation, r.status, r.attempts, r.not_before AS "notBefore", r.send_batch AS "sendBatch",
+         c.channel_id AS "channelId"
        FROM campaign_recipient r JOIN campaign c ON c.id = r.campaign_id
        WHERE r.status IN ('QUEUED', 'SENDING') AND r.updated_at <= now() - make_interval(secs => $1) AND c.status = 'RUNNING'
          AND ($3::uuid IS NULL OR r.id > $3::uuid)

@@ -7,7 +7,8 @@ import { Clock } from '@/infra/time/clock';
 import { withDeadline } from '@/infra/time/deadline';
 import { ChannelsService } from '@/modules/channels/channels.service';
 import { DispatchRepository } from './dispatch.repository';
-import { dispatchJobId, sendJobId, startJobId } from './external-ids';
+import { batchJobId, dispatchJobId, sendJobId, startJobId } from './external-ids';
+import type { RecipientRef } from './dispatch.repository';
 
 const CHUNK = 1000;
 /** How long an API request waits for Redis to take a dispatch request before leaving it to the sweeper. */
@@ -29,13 +30,18 @@ export interface SendJobRef {
   attempts: number;
   /** Deferred by quiet hours: the job waits (delayed) until then. */
   notBefore: Date | null;
+  /** The batch job whose first row this is (all its rows share the generation); null: a job of its own. */
+  sendBatch: string | null;
 }
 
 /**
  * Turns a running campaign's pending recipients into send jobs on its account's dispatch queue: 1,000 at a time, in
- * the order they were given, rows marked QUEUED in a new generation first, then the jobs added with deterministic ids
- * (`r-<id>-<generation>`). A crash between the two leaves QUEUED rows without a job, which the sweeper finds and
- * re-adds with the same id.
+ * the order they were given, rows marked QUEUED in a new generation first, then the jobs added with deterministic ids.
+ * First tries go DISPATCH_BATCH_SIZE to a job (`b-<first row's id>-<generation>`), which sends them one after another,
+ * each claimed, checked, paced and recorded on its own as a single job would: the queue's bookkeeping (adding,
+ * fetching, finishing a job) is paid once per batch instead of once per recipient. Retries and quiet-hours deferrals
+ * get a job of their own (`r-<id>-<generation>`), so one recipient's wait never holds the others. A crash between the
+ * two leaves QUEUED rows without a job, which the sweeper finds and re-adds.
  */
 @Injectable()
 export class DispatchService {
@@ -90,7 +96,7 @@ export class DispatchService {
     const { accountId } = await this.channels.info(campaign.channelId);
     let queued = 0;
     for (;;) {
-      const rows = await this.repository.queuePending(campaignId, CHUNK);
+      const rows = await this.repository.queuePending(campaignId, CHUNK, this.config.dispatch);
       if (rows.length === 0) break;
       await this.addSendJobs(
         accountId,
@@ -104,28 +110,64 @@ export class DispatchService {
     return queued;
   }
 
-  /** Re-adds send jobs for rows whose job is gone (same generation, same id: harmless if it still exists). */
+  /**
+   * Re-adds send jobs for rows whose job is gone: each as a job of its own, a batch's rows leaving it first (a new
+   * generation). A row's own job keeps its id, harmless if it still exists.
+   */
   async readd(rows: SendJobRef[]): Promise<void> {
-    const byAccount = new Map<string, SendJobRef[]>();
-    for (const row of rows) byAccount.set(row.accountId, [...(byAccount.get(row.accountId) ?? []), row]);
-    for (const [accountId, accountRows] of byAccount) await this.addSendJobs(accountId, accountRows);
+    const own = rows.filter((r) => !r.sendBatch);
+    const batched = rows.filter((r) => r.sendBatch);
+    const left = await this.repository.leaveBatch(
+      batched.map((r) => ({ recipientId: r.id, generation: r.generation })),
+    );
+    const accountOf = new Map(batched.map((r) => [r.id, r.accountId]));
+    const all = [...own, ...left.map((r) => ({ ...r, accountId: accountOf.get(r.id)! }))];
+    for (const [accountId, accountRows] of groupBy(all, (r) => r.accountId))
+      await this.addSendJobs(accountId, accountRows);
   }
 
-  private async addSendJobs(accountId: string, rows: Array<Omit<SendJobRef, 'accountId'>>): Promise<void> {
+  /**
+   * A batch's row that must wait on its own (a retry's backoff, quiet hours) leaves the batch for a job of its own,
+   * due in `delayMs`. Nothing when the row is no longer this batch's.
+   */
+  async leaveBatch(accountId: string, ref: RecipientRef, delayMs: number): Promise<void> {
+    const [row] = await this.repository.leaveBatch([ref]);
+    if (row) await this.addSendJobs(accountId, [row], delayMs);
+  }
+
+  private async addSendJobs(
+    accountId: string,
+    rows: Array<Omit<SendJobRef, 'accountId'>>,
+    delayMs?: number,
+  ): Promise<void> {
+    const queue = this.queues.dynamicQueue(dispatchQueueName(accountId));
+    const own = rows.filter((r) => !r.sendBatch);
+    const batches = groupBy(
+      rows.filter((r) => r.sendBatch),
+      (r) => r.sendBatch!,
+    );
     await this.queues.addBulk(
-      this.queues.dynamicQueue(dispatchQueueName(accountId)),
+      queue,
       JobName.SendToRecipient,
-      rows.map((r) => ({
+      own.map((r) => ({
         payload: { recipientId: r.id, generation: r.generation },
-        options: this.sendJobOptions(r),
+        options: { ...this.sendJobOptions(r), jobId: sendJobId(r.id, r.generation), ...delayed(delayMs) },
+      })),
+    );
+    await this.queues.addBulk(
+      queue,
+      JobName.SendBatch,
+      [...batches].map(([head, batch]) => ({
+        payload: { accountId, recipients: batch.map((r) => ({ recipientId: r.id, generation: r.generation })) },
+        options: { ...this.sendJobOptions(batch[0]), jobId: batchJobId(head, batch[0].generation) },
       })),
     );
   }
 
+  /** A job's options but its id. */
   private sendJobOptions(row: Omit<SendJobRef, 'accountId'>): JobsOptions {
     const wait = row.notBefore ? row.notBefore.getTime() - this.clock.now() : 0;
     return {
-      jobId: sendJobId(row.id, row.generation),
       priority: row.attempts > 0 ? SEND_PRIORITY.retry : SEND_PRIORITY.first,
       // A recipient deferred by quiet hours (before a pause, or before Redis lost its job) waits for its window again;
       // the sender checks the quiet hours anyway, so a due time that is wrong by now costs one more deferral at most.
@@ -136,4 +178,19 @@ export class DispatchService {
       backoff: { type: 'dispatch' },
     };
   }
+}
+
+/** Items grouped by key, each group in the items' order, groups in the order their first item came. */
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
+}
+
+function delayed(delayMs: number | undefined): JobsOptions {
+  return delayMs !== undefined && delayMs > 0 ? { delay: delayMs } : {};
 }

@@ -7,7 +7,7 @@ import { DispatchMetrics } from './dispatch.metrics';
 import { DispatchRepository, InFlightRow } from './dispatch.repository';
 import { DispatchService, SendJobRef } from './dispatch.service';
 import { DispatchWorkers } from './dispatch-workers';
-import { sendJobId } from './external-ids';
+import { jobIdOf } from './external-ids';
 import { ProgressService } from './progress.service';
 
 /** Pending rows untouched this long mean the campaign's dispatch job was lost. */
@@ -112,10 +112,18 @@ export class SweeperService {
     const alive: string[] = [];
     for (let i = 0; i < rows.length; i += 200) {
       const chunk = rows.slice(i, i + 200);
+      // (a batch's rows share its job: one lookup each)
+      const lookups = new Map<string, Promise<string>>();
       const states = await Promise.all(
-        chunk.map((r) =>
-          this.queues.dynamicQueue(dispatchQueueName(r.accountId)).getJobState(sendJobId(r.id, r.generation)),
-        ),
+        chunk.map((r) => {
+          const jobId = jobIdOf(r);
+          let state = lookups.get(jobId);
+          if (!state) {
+            state = this.queues.dynamicQueue(dispatchQueueName(r.accountId)).getJobState(jobId);
+            lookups.set(jobId, state);
+          }
+          return state;
+        }),
       );
       chunk.forEach((row, j) => {
         const state = states[j];
@@ -149,6 +157,7 @@ export class SweeperService {
       accountId: accountOf.get(r.channelId)!,
       attempts: r.attempts,
       notBefore: r.notBefore,
+      sendBatch: r.sendBatch,
     }));
   }
 

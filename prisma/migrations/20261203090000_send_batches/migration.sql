@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "campaign_recipient" ADD COLUMN     "send_batch" UUID;
+
