@@ -16,6 +16,8 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
+type ExplainRow = { 'QUERY PLAN': Array<{ Plan: PlanNode }> };
+
 /** Rows of `table` the plan's scans read (returned or filtered out), over all their loops. */
 function rowsRead(node: PlanNode, table: string): number {
   const own =
@@ -57,20 +59,62 @@ describe('dispatch statements against misleading statistics', () => {
     await t.close();
   });
 
-  /** A repository whose statements run under EXPLAIN ANALYZE, their plans collected in `plans` (no rows answered). */
-  function explainingRepository(plans: PlanNode[]): DispatchRepository {
+  /**
+   * A repository whose statements run under EXPLAIN ANALYZE, their plans collected in `plans` (no rows answered).
+   * `generic`: a prepared (named) statement runs with the generic plan PostgreSQL may settle on after five runs.
+   */
+  function explainingRepository(plans: PlanNode[], options: { generic?: boolean } = {}): DispatchRepository {
+    const explain = async (sql: string, params: unknown[], name?: string): Promise<PlanNode> => {
+      if (!options.generic || !name) {
+        const { rows } = await client.query<ExplainRow>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
+        return rows[0]['QUERY PLAN'][0].Plan;
+      }
+      await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+      await client.query(`PREPARE "${name}" AS ${sql}`);
+      try {
+        // (EXECUTE takes no bound parameters: the values go in as literals, typed by the prepared statement)
+        const literal = (v: unknown): string =>
+          client.escapeLiteral(
+            Array.isArray(v) ? `{${v.map((x) => `"${String(x).replace(/["\\]/g, '\\$&')}"`).join(',')}}` : String(v),
+          );
+        const { rows } = await client.query<ExplainRow>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE "${name}"(${params.map(literal).join(', ')})`,
+        );
+        return rows[0]['QUERY PLAN'][0].Plan;
+      } finally {
+        await client.query(`DEALLOCATE "${name}"`);
+      }
+    };
     return new DispatchRepository({
       pool: {
-        query: async (sql: string, params: unknown[]) => {
-          const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-            `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
-            params,
+        query: async (query: string | { text: string; values: unknown[]; name?: string }, params?: unknown[]) => {
+          plans.push(
+            typeof query === 'string'
+              ? await explain(query, params ?? [])
+              : await explain(query.text, query.values, query.name),
           );
-          plans.push(rows[0]['QUERY PLAN'][0].Plan);
           return { rows: [] };
         },
       },
     } as unknown as PrismaService);
+  }
+
+  /** Fails naming each statement that read more rows of campaign_recipient than its bound. */
+  function expectReadsAtMost(reads: Record<string, [plan: PlanNode, most: number]>): void {
+    const over = Object.entries(reads)
+      .map(([statement, [plan, most]]) => ({ statement, read: rowsRead(plan, 'campaign_recipient'), most }))
+      .filter((r) => r.read > r.most);
+    expect(over).toEqual([]);
+  }
+
+  /** Every recipient queued, which the statistics do not know: returns the refs of the first `count`. */
+  async function queueAll(count: number): Promise<Array<{ recipientId: string; generation: number }>> {
+    const { rows } = await client.query<{ id: string; generation: number }>(
+      `UPDATE campaign_recipient SET status = 'QUEUED', generation = generation + 1 WHERE campaign_id = $1
+       RETURNING id, generation`,
+      [campaignId],
+    );
+    return rows.slice(0, count).map((r) => ({ recipientId: r.id, generation: r.generation }));
   }
 
   it('queues a batch reading about the batch, and claims reading only the claimed rows', async () => {
@@ -79,21 +123,25 @@ describe('dispatch statements against misleading statistics', () => {
     await client.query('BEGIN');
     try {
       await explaining.queuePending(campaignId, 100, { batchSize: 10, concurrency: 10 });
-      // Every recipient queued, which the statistics do not know: the claim must still go by the ids it is given.
-      const { rows } = await client.query<{ id: string; generation: number }>(
-        `UPDATE campaign_recipient SET status = 'QUEUED', generation = generation + 1 WHERE campaign_id = $1
-         RETURNING id, generation`,
-        [campaignId],
-      );
-      await explaining.claimMany(rows.slice(0, 10).map((r) => ({ recipientId: r.id, generation: r.generation })));
+      await explaining.claimMany(await queueAll(10));
 
-      // Queuing reads its 100 rows and updates them by id; the claim looks up its 10 (rows read, and at most).
-      const reads = {
-        queue: [rowsRead(plans[0], 'campaign_recipient'), 200],
-        claim: [rowsRead(plans[1], 'campaign_recipient'), 20],
-      };
-      expect(Object.entries(reads).filter(([, [read, most]]) => read > most)).toEqual([]);
-      expect(reads.claim[0]).toBeGreaterThanOrEqual(10); // (it did claim them)
+      // Queuing reads its 100 rows and updates them by id; the claim looks up its 10.
+      expectReadsAtMost({ queue: [plans[0], 200], claim: [plans[1], 20] });
+      expect(rowsRead(plans[1], 'campaign_recipient')).toBeGreaterThanOrEqual(10); // (it did claim them)
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  });
+
+  it('claims reading only the claimed rows with the generic plan its prepared statement may settle on', async () => {
+    const plans: PlanNode[] = [];
+    const explaining = explainingRepository(plans, { generic: true });
+    await client.query('BEGIN');
+    try {
+      await explaining.claimMany(await queueAll(10));
+
+      expectReadsAtMost({ claim: [plans[0], 20] });
+      expect(rowsRead(plans[0], 'campaign_recipient')).toBeGreaterThanOrEqual(10); // (it did claim them)
     } finally {
       await client.query('ROLLBACK');
     }
@@ -116,12 +164,8 @@ describe('dispatch statements against misleading statistics', () => {
       );
       await explaining.staleInFlight(60_000, 100);
       await explaining.campaignsWithIdlePending(60_000);
-      const reads = {
-        staleInFlight: [rowsRead(plans[0], 'campaign_recipient'), 20],
-        campaignsWithIdlePending: [rowsRead(plans[1], 'campaign_recipient'), 20],
-      };
-      expect(Object.entries(reads).filter(([, [read, most]]) => read > most)).toEqual([]);
-      expect(reads.staleInFlight[0]).toBeGreaterThanOrEqual(5); // (it did find them)
+      expectReadsAtMost({ staleInFlight: [plans[0], 20], campaignsWithIdlePending: [plans[1], 20] });
+      expect(rowsRead(plans[0], 'campaign_recipient')).toBeGreaterThanOrEqual(5); // (it did find them)
     } finally {
       await client.query('ROLLBACK');
     }

@@ -515,8 +515,10 @@ export class ThreadsRepository {
     if (sent.some((s) => s.recipient.fromStatuses.join() !== fromStatuses.join()))
       throw new Error('one batch of sent alerts must share its from-states');
     const column = <T>(pick: (s: { alert: SentAlert; recipient: SentRecipient }) => T): T[] => sent.map(pick);
-    const { rows } = await this.prisma.pool.query<{ recipientId: string }>(
-      `WITH s AS (
+    const { rows } = await this.prisma.pool.query<{ recipientId: string }>({
+      // prepared once per connection: PostgreSQL then skips parsing (and, once it trusts a generic plan, planning) it
+      name: 'threads-record-sent-alerts',
+      text: `WITH s AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[],
                               $9::text[], $10::text[], $11::uuid[], $12::int[], $13::int[])
            AS s(channel_id, address, display_name, thread_ext, cxone_contact_id, cxone_thread_id, campaign_id, message_ext,
@@ -560,7 +562,7 @@ export class ThreadsRepository {
            SET cxone_message_id = coalesce(EXCLUDED.cxone_message_id, message.cxone_message_id), updated_at = now()
          RETURNING id)
        SELECT r.id AS "recipientId" FROM r WHERE (SELECT count(*) FROM m) >= 0`,
-      [
+      values: [
         column((s) => s.alert.channelId),
         column((s) => s.alert.contact.address),
         column((s) => s.alert.contact.displayName),
@@ -578,7 +580,7 @@ export class ThreadsRepository {
         reconcileAfterMs / 1000,
         RECONCILED_STATUSES,
       ],
-    );
+    });
     const recorded = new Set(rows.map((r) => r.recipientId));
     return sent.map((s) => recorded.delete(s.recipient.recipientId));
   }
