@@ -64,7 +64,7 @@ export class DispatchMetrics {
     });
     this.queueJobs = metrics.gauge({
       name: 'threadline_dispatch_queue_jobs',
-      help: 'Jobs in each dispatch queue by state (updated by the sweeper)',
+      help: 'Jobs in each dispatch queue by state, a batch of first tries counting once (updated by the sweeper)',
       labelNames: ['queue', 'state'],
     });
     this.stalledCampaigns = metrics.gauge({
