@@ -83,7 +83,7 @@ describe('send batches', () => {
     const jobs = ((await queue().getJobs(['completed'])) as BatchJob[]).filter((j) =>
       j.data.recipients?.some((r) => idOf.has(r.recipientId)),
     );
-    expect(jobs.every((j) => j.name === (JobName.SendBatch as string))).toBe(true);
+    expect(jobs.filter((j) => j.name !== (JobName.SendBatch as string)).map((j) => [j.id, j.name])).toEqual([]);
     const batches = jobs
       .map((j) => j.data.recipients.map((r) => idOf.get(r.recipientId)))
       .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
@@ -143,7 +143,11 @@ describe('send batches', () => {
         start: true,
         recipients: to.map((p) => ({ to: p })),
       });
-      await eventually(async () => expect((await rowsOf(campaign.id)).every((r) => r.status === 'QUEUED')).toBe(true));
+      await eventually(async () =>
+        expect(
+          (await rowsOf(campaign.id)).filter((r) => r.status !== 'QUEUED').map((r) => [r.address, r.status]),
+        ).toEqual([]),
+      );
       const prisma = t.app.get(PrismaService);
       const age = () =>
         prisma.campaignRecipient.updateMany({
