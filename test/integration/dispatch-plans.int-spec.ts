@@ -1,32 +1,10 @@
 import { Client } from 'pg';
-import type { PrismaService } from '@/infra/prisma/prisma.service';
 import { DispatchRepository } from '@/modules/dispatch/dispatch.repository';
 import { createCampaign, phones, registerChannel } from '@test/factories/campaigns';
 import { startTestApp, TestApp } from '@test/helpers/app';
+import { expectReadsAtMost as expectTableReadsAtMost, explainingPrisma, PlanNode, rowsRead } from '@test/helpers/plans';
 
 const RECIPIENTS = 20_000;
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  'Rows Removed by Index Recheck'?: number;
-  Plans?: PlanNode[];
-}
-
-type ExplainRow = { 'QUERY PLAN': Array<{ Plan: PlanNode }> };
-
-/** Rows of `table` the plan's scans read (returned or filtered out), over all their loops. */
-function rowsRead(node: PlanNode, table: string): number {
-  const own =
-    node['Relation Name'] === table && /Scan/.test(node['Node Type'])
-      ? (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) *
-        node['Actual Loops']
-      : 0;
-  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsRead(child, table), 0);
-}
 
 /**
  * The send path's statements read only the rows they work on, whatever the planner's statistics say. With the
@@ -59,52 +37,14 @@ describe('dispatch statements against misleading statistics', () => {
     await t.close();
   });
 
-  /**
-   * A repository whose statements run under EXPLAIN ANALYZE, their plans collected in `plans` (no rows answered).
-   * `generic`: a prepared (named) statement runs with the generic plan PostgreSQL may settle on after five runs.
-   */
+  /** A repository whose statements run under EXPLAIN ANALYZE, their plans collected in `plans` (no rows answered). */
   function explainingRepository(plans: PlanNode[], options: { generic?: boolean } = {}): DispatchRepository {
-    const explain = async (sql: string, params: unknown[], name?: string): Promise<PlanNode> => {
-      if (!options.generic || !name) {
-        const { rows } = await client.query<ExplainRow>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
-        return rows[0]['QUERY PLAN'][0].Plan;
-      }
-      await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
-      await client.query(`PREPARE "${name}" AS ${sql}`);
-      try {
-        // (EXECUTE takes no bound parameters: the values go in as literals, typed by the prepared statement)
-        const literal = (v: unknown): string =>
-          client.escapeLiteral(
-            Array.isArray(v) ? `{${v.map((x) => `"${String(x).replace(/["\\]/g, '\\$&')}"`).join(',')}}` : String(v),
-          );
-        const { rows } = await client.query<ExplainRow>(
-          `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE "${name}"(${params.map(literal).join(', ')})`,
-        );
-        return rows[0]['QUERY PLAN'][0].Plan;
-      } finally {
-        await client.query(`DEALLOCATE "${name}"`);
-      }
-    };
-    return new DispatchRepository({
-      pool: {
-        query: async (query: string | { text: string; values: unknown[]; name?: string }, params?: unknown[]) => {
-          plans.push(
-            typeof query === 'string'
-              ? await explain(query, params ?? [])
-              : await explain(query.text, query.values, query.name),
-          );
-          return { rows: [] };
-        },
-      },
-    } as unknown as PrismaService);
+    return new DispatchRepository(explainingPrisma(client, plans, options));
   }
 
   /** Fails naming each statement that read more rows of campaign_recipient than its bound. */
   function expectReadsAtMost(reads: Record<string, [plan: PlanNode, most: number]>): void {
-    const over = Object.entries(reads)
-      .map(([statement, [plan, most]]) => ({ statement, read: rowsRead(plan, 'campaign_recipient'), most }))
-      .filter((r) => r.read > r.most);
-    expect(over).toEqual([]);
+    expectTableReadsAtMost('campaign_recipient', reads);
   }
 
   /** Every recipient queued, which the statistics do not know: returns the refs of the first `count`. */

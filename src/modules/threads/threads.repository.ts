@@ -97,6 +97,16 @@ export interface ReconcileThread {
 /** Proactive threads reconciliation reads: still open (awaiting a reply, or answered), not on a BYOC chat channel. */
 const RECONCILED_STATUSES: ThreadStatus[] = ['AWAITING_REPLY', 'REPLIED', 'OPEN'];
 
+/**
+ * A thread of `th` due for reconciliation at `$at`, in the words of thread_reconcile_due_idx's condition (the
+ * reconcile_due_by_channel migration), so that the planner reads the due threads of one channel from it in the
+ * order they came due, instead of every due thread for every round.
+ */
+function reconcileDue(at: string): string {
+  const statuses = RECONCILED_STATUSES.map((s) => `'${s}'`).join(', ');
+  return `th.reconcile_at IS NOT NULL AND th.origin = 'PROACTIVE' AND th.status IN (${statuses}) AND th.reconcile_at <= ${at}`;
+}
+
 const THREAD_COLUMNS = `t.id, t.channel_id AS "channelId", t.id_on_external_platform AS "idOnExternalPlatform", t.origin, t.status,
   t.close_reason AS "closeReason", t.cxone_contact_id AS "cxoneContactId", t.cxone_thread_id AS "cxoneThreadId",
   t.campaign_id AS "campaignId", t.contact_id AS "contactId", t.last_customer_at AS "lastCustomerAt",
@@ -325,10 +335,13 @@ export class ThreadsRepository {
   /** The CXone accounts with proactive threads due for reconciliation at `now`. */
   async accountsDueForReconcile(now: Date): Promise<string[]> {
     const { rows } = await this.prisma.pool.query<{ accountId: string }>(
-      `SELECT DISTINCT ch.account_id AS "accountId" FROM thread th JOIN channel ch ON ch.id = th.channel_id
-       WHERE th.status = ANY($1::"ThreadStatus"[]) AND th.reconcile_at <= $2 AND th.origin = 'PROACTIVE'
-         AND ch.kind <> 'BYOC_CHAT'`,
-      [RECONCILED_STATUSES, now],
+      // One probe of the index per channel, for its most overdue thread (a round runs every second; reading every due
+      // thread grew with every alert sent). Written as EXISTS, the planner hashed all due threads when most were due.
+      `SELECT DISTINCT ch.account_id AS "accountId" FROM channel ch
+       CROSS JOIN LATERAL (SELECT 1 FROM thread th WHERE th.channel_id = ch.id AND ${reconcileDue('$1')}
+                           ORDER BY th.reconcile_at LIMIT 1) due
+       WHERE ch.kind <> 'BYOC_CHAT'`,
+      [now],
     );
     return rows.map((r) => r.accountId);
   }
@@ -341,17 +354,21 @@ export class ThreadsRepository {
   async claimForReconcile(accountId: string, now: Date, leaseUntil: Date, limit: number): Promise<ReconcileThread[]> {
     const { rows } = await this.prisma.pool.query<ReconcileThread>(
       `UPDATE thread t SET reconcile_at = $3
-       FROM (SELECT th.id, th.reconcile_at AS due_at FROM thread th JOIN channel ch ON ch.id = th.channel_id
-             WHERE th.status = ANY($5::"ThreadStatus"[]) AND th.reconcile_at <= $2 AND th.origin = 'PROACTIVE'
-               AND ch.account_id = $1 AND ch.kind <> 'BYOC_CHAT'
-             ORDER BY th.reconcile_at, th.created_at DESC LIMIT $4 FOR UPDATE OF th SKIP LOCKED) due,
+       FROM (SELECT d.id, d.due_at FROM channel ch
+             CROSS JOIN LATERAL (
+               -- each channel's most overdue, read in order from the index: at most $4 rows a channel
+               SELECT th.id, th.reconcile_at AS due_at, th.created_at FROM thread th
+               WHERE th.channel_id = ch.id AND ${reconcileDue('$2')}
+               ORDER BY th.reconcile_at, th.created_at DESC LIMIT $4 FOR UPDATE OF th SKIP LOCKED) d
+             WHERE ch.account_id = $1 AND ch.kind <> 'BYOC_CHAT'
+             ORDER BY d.due_at, d.created_at DESC LIMIT $4) due,
          channel ch, contact c
        WHERE t.id = due.id AND ch.id = t.channel_id AND c.id = t.contact_id
        RETURNING t.id, t.channel_id AS "channelId", ch.account_id AS "accountId", ch.cxone_channel_id AS "cxoneChannelId",
          t.id_on_external_platform AS "idOnExternalPlatform", t.cxone_contact_id AS "cxoneContactId", c.address,
          t.created_at AS "createdAt", t.last_customer_at AS "lastCustomerAt",
          t.last_seen_message_at AS "lastSeenMessageAt", due.due_at AS "dueAt"`,
-      [accountId, now, leaseUntil, limit, RECONCILED_STATUSES],
+      [accountId, now, leaseUntil, limit],
     );
     return rows;
   }
