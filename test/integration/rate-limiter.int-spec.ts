@@ -41,6 +41,30 @@ describe('RedisRateLimiter', () => {
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(10 - 0.001);
   });
 
+  it('starts callers released together in one round trip each when their slots are under a millisecond away', async () => {
+    // At 10,000/s the slots are 0.1 ms apart: eight callers at once reach slots 0-0.7 ms away, which no caller sleeps
+    // for. Each starts in the script that reserves its slot, none needs the second call that confirms a start.
+    const confirm = jest.spyOn(
+      redis as unknown as { threadlineConfirmStart: () => Promise<unknown> },
+      'threadlineConfirmStart',
+    );
+    try {
+      const starts = await Promise.all(Array.from({ length: 8 }, () => limiter.acquire('released', { limit: 10_000 })));
+      expect({
+        confirmCalls: confirm.mock.calls.length,
+        unstarted: starts.filter((s) => s.startedAtMs === undefined),
+      }).toEqual({
+        confirmCalls: 0,
+        unstarted: [],
+      });
+      // the reservations keep their spacing, so callers after them are spaced as before
+      const sorted = starts.map((s) => s.startsAtMs).sort((a, b) => a - b);
+      expect(Math.min(...sorted.slice(1).map((t, i) => t - sorted[i]))).toBeGreaterThanOrEqual(0.1 - 0.001);
+    } finally {
+      confirm.mockRestore();
+    }
+  });
+
   it('keeps the bound across several processes sharing one Redis', async () => {
     const script = join(ROOT, 'test', 'fixtures', 'limiter-process.cjs');
     compiled('src/infra/rate-limit/rate-limiter.js');
