@@ -66,12 +66,23 @@ function connectionOf(s: CxoneAccountSettings): unknown[] {
   ];
 }
 
-/** A short hash of the connection: changed credentials never reuse a cached token or discovery result. */
+/** Fingerprints already computed, per settings object (the token cache asks for one on every CXone call). */
+const fingerprints = new WeakMap<CxoneAccountSettings, string>();
+
+/**
+ * A short hash of the connection: changed credentials never reuse a cached token or discovery result. Settings are
+ * never changed in place (an account's update resolves to a new object), so each object's hash is computed once.
+ */
 export function connectionFingerprint(s: CxoneAccountSettings): string {
-  return createHash('sha256')
-    .update(JSON.stringify(connectionOf(s)))
-    .digest('hex')
-    .slice(0, 16);
+  let fingerprint = fingerprints.get(s);
+  if (fingerprint === undefined) {
+    fingerprint = createHash('sha256')
+      .update(JSON.stringify(connectionOf(s)))
+      .digest('hex')
+      .slice(0, 16);
+    fingerprints.set(s, fingerprint);
+  }
+  return fingerprint;
 }
 
 export function sameConnection(a: CxoneAccountSettings, b: CxoneAccountSettings): boolean {
