@@ -29,8 +29,8 @@ import type { Redis } from 'ioredis';
 // spacing is under a millisecond.) The slot stays at its place in the spacing.
 // KEYS[1] slot log (zset, score = slot start in µs, Redis clock), KEYS[2] "blocked until" (µs), KEYS[3] start log
 // ARGV: limit, window µs (incl. margin), spacing µs, max wait µs, slot member id, start member id, may start (0/1)
-// Returns {2, 0, start µs, slot µs}: started; {1, wait µs, slot µs}: reserved, to be confirmed at the slot; {0, wait µs, slot µs}:
-// the slot is further away than max wait, nothing reserved.
+// Returns {2, 0, start µs, slot µs}: started; {1, wait µs, slot µs}: reserved, to be confirmed at the slot;
+// {0, wait µs, slot µs}: the slot is further away than max wait, nothing reserved.
 const RESERVE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
